@@ -1,0 +1,55 @@
+#include "conf/config_render.h"
+
+#include <sstream>
+
+namespace dplb::conf {
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+template <class List, class Render>
+std::string list(const List& values, Render render) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + render(values[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+std::string render_config(const Config& c) {
+  std::ostringstream o;
+  o << "# " << c.file << "\n";
+  o << "[dataplane]\n"
+    << "workers = " << list(c.dataplane.workers, [](uint32_t w) { return std::to_string(w); }) << "\n"
+    << "control_lcore = " << c.dataplane.control_lcore << "\n"
+    << "hugepages = " << (c.dataplane.hugepages ? "true" : "false") << "\n"
+    << "memory_mb = " << c.dataplane.memory_mb << "\n"
+    << "idle_sleep_us = " << c.dataplane.idle_sleep_us << "\n"
+    << "eal_args = " << list(c.dataplane.eal_args, quoted) << "\n\n";
+  o << "[console]\n"
+    << "socket = " << quoted(c.console.socket) << "\n"
+    << "prompt = " << quoted(c.console.prompt) << "\n\n";
+  o << "[log]\n"
+    << "level = " << quoted(c.log.level) << "\n"
+    << "file = " << quoted(c.log.file) << "\n";
+  for (const auto& p : c.ports) {
+    o << "\n[[port]]\n"
+      << "name = " << quoted(p.name) << "\n"
+      << "device = " << quoted(p.device.text) << "\n"
+      << "address = " << quoted(p.address.to_string()) << "\n";
+    if (p.gateway) o << "gateway = " << quoted(p.gateway->to_string()) << "\n";
+    o << "mtu = " << p.mtu << "\n"
+      << "rx_descriptors = " << p.rx_descriptors << "\n"
+      << "tx_descriptors = " << p.tx_descriptors << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace dplb::conf

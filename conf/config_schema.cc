@@ -1,0 +1,131 @@
+#include "conf/config_schema.h"
+
+#include <climits>
+
+namespace dplb::conf {
+namespace {
+
+std::string convert_prefix(const std::string& text, Ipv4Prefix& out) {
+  auto prefix = parse_ipv4_prefix(text);
+  if (!prefix) return "'" + text + "' is not an IPv4 address with a prefix length, like 10.99.1.2/24";
+  if (prefix->length == 0) return "'" + text + "' has prefix length 0";
+  out = *prefix;
+  return "";
+}
+
+std::string convert_address(const std::string& text, std::optional<Ipv4Address>& out) {
+  auto address = parse_ipv4(text);
+  if (!address) return "'" + text + "' is not an IPv4 address, like 10.99.1.1";
+  out = *address;
+  return "";
+}
+
+std::string convert_device(const std::string& text, DeviceName& out) {
+  std::string error;
+  auto device = parse_device_name(text, &error);
+  if (!device) return error;
+  out = *device;
+  return "";
+}
+
+std::string convert_name(const std::string& text, std::string& out) {
+  if (text.empty() || text.size() > 32) return "a name must be 1 to 32 characters";
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.';
+    if (!ok) return "'" + text + "' may only contain letters, digits, '_', '-' and '.'";
+  }
+  out = text;
+  return "";
+}
+
+// sun_path holds 108 bytes including the terminating NUL.
+std::string convert_socket_path(const std::string& text, std::string& out) {
+  if (text.empty()) {
+    out.clear();
+    return "";
+  }
+  if (text.front() != '/') return "'" + text + "' must be an absolute path (or \"\" to disable the socket)";
+  if (text.size() > 107) return "path is " + std::to_string(text.size()) + " bytes; a unix socket path holds at most 107";
+  out = text;
+  return "";
+}
+
+std::string convert_log_file(const std::string& text, std::string& out) {
+  if (!text.empty() && text.front() != '/') return "'" + text + "' must be an absolute path (or \"\" for stderr)";
+  out = text;
+  return "";
+}
+
+std::string convert_prompt(const std::string& text, std::string& out) {
+  if (text.size() > 32) return "a prompt holds at most 32 characters";
+  out = text;
+  return "";
+}
+
+TableSchema<DataplaneConfig> dataplane_schema() {
+  TableSchema<DataplaneConfig> s("[dataplane]", "dataplane");
+  s.optional("workers", integer_list(&DataplaneConfig::workers, 0, kMaxLcore, false))
+      .optional("control_lcore", integer_in(&DataplaneConfig::control_lcore, 0, kMaxLcore))
+      .optional("hugepages", boolean(&DataplaneConfig::hugepages))
+      .optional("memory_mb", integer_in(&DataplaneConfig::memory_mb, 64, 1048576))
+      .optional("idle_sleep_us", integer_in(&DataplaneConfig::idle_sleep_us, 0, 100000))
+      .optional("eal_args", string_list(&DataplaneConfig::eal_args));
+  return s;
+}
+
+TableSchema<ConsoleConfig> console_schema() {
+  TableSchema<ConsoleConfig> s("[console]", "console");
+  s.optional("socket", string_as<ConsoleConfig, std::string>(&ConsoleConfig::socket, "string (path)",
+                                                             "absolute path, at most 107 bytes, or \"\"",
+                                                             convert_socket_path))
+      .optional("prompt", string_as<ConsoleConfig, std::string>(&ConsoleConfig::prompt, "string", "at most 32 characters",
+                                                                convert_prompt));
+  return s;
+}
+
+TableSchema<LogConfig> log_schema() {
+  TableSchema<LogConfig> s("[log]", "log");
+  s.optional("level", one_of(&LogConfig::level, {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}))
+      .optional("file", string_as<LogConfig, std::string>(&LogConfig::file, "string (path)",
+                                                          "absolute path, or \"\" for standard error",
+                                                          convert_log_file));
+  return s;
+}
+
+TableSchema<PortConfig> port_schema() {
+  TableSchema<PortConfig> s("[[port]]", "port");
+  s.required("name", string_as<PortConfig, std::string>(&PortConfig::name, "string", "1-32 of [A-Za-z0-9_.-]",
+                                                        convert_name))
+      .required("device", string_as<PortConfig, DeviceName>(&PortConfig::device, "string",
+                                                             "PCI address or DPDK vdev", convert_device))
+      .required("address", string_as<PortConfig, Ipv4Prefix>(&PortConfig::address, "string (IPv4 prefix)",
+                                                             "A.B.C.D/1..32", convert_prefix))
+      .optional("gateway", string_as<PortConfig, std::optional<Ipv4Address>>(
+                               &PortConfig::gateway, "string (IPv4 address)", "inside the port's subnet",
+                               convert_address))
+      .optional("mtu", integer_in(&PortConfig::mtu, 68, 9600))
+      .optional("rx_descriptors", integer_in(&PortConfig::rx_descriptors, 64, 16384))
+      .optional("tx_descriptors", integer_in(&PortConfig::tx_descriptors, 64, 16384));
+  return s;
+}
+
+TableSchema<Config> build_config_schema() {
+  TableSchema<Config> s("", "");
+  s.optional("dataplane", table(&Config::dataplane, dataplane_schema()))
+      .optional("console", table(&Config::console, console_schema()))
+      .optional("log", table(&Config::log, log_schema()))
+      .optional("port", table_array(&Config::ports, port_schema()));
+  return s;
+}
+
+}  // namespace
+
+const TableSchema<Config>& config_schema() {
+  static const TableSchema<Config> schema = build_config_schema();
+  return schema;
+}
+
+std::vector<KeyDoc> config_key_docs() { return config_schema().docs(); }
+
+}  // namespace dplb::conf
