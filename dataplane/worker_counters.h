@@ -1,0 +1,53 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/drop_reason.h"
+
+namespace dplb::dataplane {
+
+inline constexpr std::size_t kMaxPorts = 16;
+
+// Written by exactly one worker, read by the control plane. A relaxed
+// load+store compiles to a plain add (no locked instruction) and still gives
+// the reader untorn values.
+class Counter {
+ public:
+  void add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void increment() { add(1); }
+  uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+struct alignas(64) PortCounters {
+  Counter rx_packets;
+  Counter rx_bytes;
+  Counter tx_packets;
+  Counter tx_bytes;
+  Counter tx_full;  // frames the TX queue did not take
+  std::array<Counter, kDropReasonCount> drops;
+
+  Counter& drop(DropReason r) { return drops[static_cast<std::size_t>(r)]; }
+  const Counter& drop(DropReason r) const { return drops[static_cast<std::size_t>(r)]; }
+};
+
+// Busy = loop iterations that handled at least one packet. Dividing packets
+// by busy time gives the cost of the work itself, independent of idle polling.
+struct alignas(64) LcoreCounters {
+  Counter busy_cycles;
+  Counter idle_cycles;
+  Counter busy_iterations;
+  Counter idle_iterations;
+  Counter packets;
+};
+
+struct WorkerCounters {
+  LcoreCounters lcore;
+  std::array<PortCounters, kMaxPorts> ports;
+};
+
+}  // namespace dplb::dataplane

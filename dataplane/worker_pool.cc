@@ -1,0 +1,60 @@
+#include "dataplane/worker_pool.h"
+
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+namespace dplb::dataplane {
+
+WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports) {
+  std::vector<uint16_t> ethdevs;
+  std::vector<PortMacFilter> filters;
+  for (const auto& p : ports) {
+    ethdevs.push_back(p.ethdev);
+    PortMacFilter filter;
+    filter.mac = p.mac;
+    filters.push_back(filter);
+  }
+  const auto& workers = config.dataplane.workers;
+  for (uint32_t i = 0; i < workers.size(); ++i) {
+    auto slot = std::make_unique<Slot>();
+    slot->lcore = workers[i];
+    slot->idle_sleep_us = config.dataplane.idle_sleep_us;
+    slot->stop = &stop_;
+    slot->counters = std::make_unique<WorkerCounters>();
+    slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
+    slot->worker = std::make_unique<Worker>(i, filters, *slot->io, *slot->counters);
+    slots_.push_back(std::move(slot));
+  }
+}
+
+WorkerPool::~WorkerPool() { stop_and_wait(); }
+
+int WorkerPool::entry(void* arg) {
+  auto* slot = static_cast<Slot*>(arg);
+  slot->worker->run(*slot->stop, slot->idle_sleep_us);
+  return 0;
+}
+
+std::string WorkerPool::launch() {
+  stop_.store(false);
+  for (auto& slot : slots_) {
+    if (!rte_lcore_is_enabled(slot->lcore)) {
+      return "worker lcore " + std::to_string(slot->lcore) + " is not enabled in EAL (check the -l/--lcores override)";
+    }
+    if (int rc = rte_eal_remote_launch(&WorkerPool::entry, slot.get(), slot->lcore); rc != 0) {
+      return "cannot launch a worker on lcore " + std::to_string(slot->lcore) + " (it is busy or is the main lcore)";
+    }
+    slot->launched = true;
+  }
+  return "";
+}
+
+void WorkerPool::stop_and_wait() {
+  stop_.store(true);
+  for (auto& slot : slots_) {
+    if (slot->launched) rte_eal_wait_lcore(slot->lcore);
+    slot->launched = false;
+  }
+}
+
+}  // namespace dplb::dataplane

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "dataplane/ethdev_packet_io.h"
+#include "dataplane/port_setup.h"
+#include "dataplane/worker.h"
+
+namespace dplb::dataplane {
+
+// The poll-mode workers, one per configured worker lcore; worker i owns
+// queue pair i of every port.
+class WorkerPool {
+ public:
+  WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports);
+  ~WorkerPool();
+
+  // Starts every worker on its lcore; returns an error line or "".
+  std::string launch();
+  void stop_and_wait();
+
+  std::size_t size() const { return slots_.size(); }
+  uint32_t lcore(std::size_t i) const { return slots_[i]->lcore; }
+  const WorkerCounters& counters(std::size_t i) const { return *slots_[i]->counters; }
+
+ private:
+  struct Slot {
+    uint32_t lcore = 0;
+    uint32_t idle_sleep_us = 0;
+    const std::atomic<bool>* stop = nullptr;
+    std::unique_ptr<WorkerCounters> counters;
+    std::unique_ptr<EthdevPacketIo> io;
+    std::unique_ptr<Worker> worker;
+    bool launched = false;
+  };
+
+  static int entry(void* slot);
+
+  std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+}  // namespace dplb::dataplane
