@@ -1,0 +1,134 @@
+#include "controlplane/appliance.h"
+
+#include <rte_ethdev.h>
+
+#include <memory>
+
+#include "controlplane/appliance_state.h"
+#include "controlplane/command_registry.h"
+#include "controlplane/console_commands.h"
+#include "controlplane/control_loop.h"
+#include "controlplane/control_socket.h"
+#include "controlplane/dpdk_log_bridge.h"
+#include "controlplane/interactive_console.h"
+#include "controlplane/lcore_load.h"
+#include "controlplane/logger.h"
+#include "dataplane/eal_arguments.h"
+#include "dataplane/eal_runtime.h"
+#include "dataplane/port_setup.h"
+#include "dataplane/worker_pool.h"
+
+namespace dplb::controlplane {
+namespace {
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// Logs link changes seen by the once-a-second tick.
+class LinkWatch {
+ public:
+  explicit LinkWatch(const dataplane::PortSetup& ports) : ports_(ports), up_(ports.ports.size(), -1) {}
+
+  void poll() {
+    for (std::size_t i = 0; i < ports_.ports.size(); ++i) {
+      const auto& port = ports_.ports[i];
+      rte_eth_link link{};
+      if (rte_eth_link_get_nowait(port.ethdev, &link) != 0) continue;
+      int up = link.link_status ? 1 : 0;
+      if (up == up_[i]) continue;
+      up_[i] = up;
+      char text[RTE_ETH_LINK_MAX_STR_LEN];
+      rte_eth_link_to_str(text, sizeof(text), &link);
+      log(up ? LogLevel::notice : LogLevel::warning, "port '" + port.config.name + "': " + text);
+    }
+  }
+
+ private:
+  const dataplane::PortSetup& ports_;
+  std::vector<int> up_;
+};
+
+int boot_failure(const std::string& what) {
+  log_error(what);
+  return 1;
+}
+
+}  // namespace
+
+int run_appliance(const conf::Config& config, const BootOptions& options) {
+  std::vector<std::string> eal_argv = dataplane::build_eal_arguments(options.program, config, options.eal_overrides);
+  if (std::string problem = dataplane::check_eal_preconditions(config, eal_argv); !problem.empty()) {
+    return boot_failure(problem);
+  }
+  log_info("EAL arguments: " + joined(eal_argv));
+  block_stop_signals();
+  route_dpdk_log_to_logger();
+  std::string error;
+  if (!dataplane::init_eal(eal_argv, &error)) return boot_failure(error);
+
+  int status = 0;
+  {
+    dataplane::PortSetup ports = dataplane::setup_ports(config);
+    for (const auto& note : ports.notes) log_info(note);
+    if (!ports.error.empty()) {
+      log_error(ports.error);
+      dataplane::stop_ports(ports);
+      dataplane::cleanup_eal();
+      return 1;
+    }
+    dataplane::WorkerPool workers(config, ports.ports);
+    LcoreLoad load;
+    LinkWatch links(ports);
+    bool stop_requested = false;
+    ControlLoop* running_loop = nullptr;
+    auto request_stop = [&] {
+      stop_requested = true;
+      if (running_loop != nullptr) running_loop->request_stop();
+    };
+    ApplianceState state{config, ports, workers, load, request_stop};
+    CommandRegistry registry;
+    register_console_commands(registry, state);
+    ControlSocket socket(registry);
+    std::unique_ptr<InteractiveConsole> console;
+    if (options.interactive) {
+      console = std::make_unique<InteractiveConsole>(registry, config.console.prompt, request_stop);
+    }
+    std::vector<const dataplane::LcoreCounters*> lcore_counters;
+    for (std::size_t w = 0; w < workers.size(); ++w) lcore_counters.push_back(&workers.counters(w).lcore);
+    ControlLoop loop(config.console.socket.empty() ? nullptr : &socket, console.get(), [&] {
+      load.sample(lcore_counters);
+      links.poll();
+    });
+    running_loop = &loop;
+
+    if (std::string e = loop.open_signals(); !e.empty()) {
+      status = boot_failure(e);
+    } else if (std::string e = config.console.socket.empty() ? "" : socket.open(config.console.socket); !e.empty()) {
+      status = boot_failure(e);
+    } else if (std::string e = workers.launch(); !e.empty()) {
+      status = boot_failure(e);
+    } else {
+      links.poll();
+      log_notice("dplb running: " + std::to_string(ports.ports.size()) + " port(s), " +
+                 std::to_string(workers.size()) + " worker(s)" +
+                 (config.console.socket.empty() ? "" : ", control socket " + config.console.socket));
+      if (console && !console->open()) {
+        status = boot_failure("cannot open the interactive console on the terminal");
+      } else if (!stop_requested) {
+        loop.run();
+      }
+      if (console) console->close();
+    }
+    socket.close();
+    workers.stop_and_wait();
+    dataplane::stop_ports(ports);
+  }
+  dataplane::cleanup_eal();
+  log_notice(status == 0 ? "dplb stopped" : "dplb stopped after an error");
+  return status;
+}
+
+}  // namespace dplb::controlplane

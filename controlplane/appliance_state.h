@@ -1,0 +1,22 @@
+#pragma once
+
+#include <functional>
+
+#include "conf/config.h"
+#include "controlplane/lcore_load.h"
+#include "dataplane/port_setup.h"
+#include "dataplane/worker_pool.h"
+
+namespace dplb::controlplane {
+
+// What console commands may look at: read-only views of the running
+// appliance, plus the one action every console has.
+struct ApplianceState {
+  const conf::Config& config;
+  const dataplane::PortSetup& ports;
+  const dataplane::WorkerPool& workers;
+  const LcoreLoad& load;
+  std::function<void()> request_stop;
+};
+
+}  // namespace dplb::controlplane

@@ -1,0 +1,82 @@
+#include "controlplane/control_loop.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "controlplane/logger.h"
+
+namespace dplb::controlplane {
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+int64_t monotonic_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+void block_stop_signals() {
+  sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+ControlLoop::~ControlLoop() {
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+std::string ControlLoop::open_signals() {
+  sigset_t set = stop_signals();
+  signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return std::string("signalfd: ") + std::strerror(errno);
+  return "";
+}
+
+void ControlLoop::run() {
+  int64_t next_tick = monotonic_ms() + 1000;
+  std::vector<pollfd> fds;
+  while (!stop_) {
+    fds.clear();
+    fds.push_back({signal_fd_, POLLIN, 0});
+    if (console_ != nullptr) fds.push_back({console_->fd(), POLLIN, 0});
+    if (socket_ != nullptr) socket_->collect(fds);
+    int64_t wait = next_tick - monotonic_ms();
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait < 0 ? 0 : wait));
+    if (ready < 0 && errno != EINTR) {
+      log_error(std::string("control loop: poll failed: ") + std::strerror(errno));
+      return;
+    }
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info;
+      if (::read(signal_fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+        log_notice(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) + ", stopping");
+        stop_ = true;
+      }
+    }
+    if (console_ != nullptr && (fds[1].revents & (POLLIN | POLLHUP))) console_->on_readable();
+    const int64_t now = monotonic_ms();
+    if (socket_ != nullptr) socket_->process(fds, now / 1000);
+    if (now >= next_tick) {
+      tick_();
+      next_tick = now + 1000;
+    }
+  }
+}
+
+}  // namespace dplb::controlplane
