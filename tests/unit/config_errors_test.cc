@@ -1,0 +1,168 @@
+// Every way an operator can get the configuration wrong that we know of, with
+// the exact message and position dplb must print. Messages are part of the
+// interface: people grep for them and learn from them.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "conf/config_loader.h"
+
+namespace dplb::conf {
+namespace {
+
+// The smallest valid file; cases append to or replace parts of it.
+constexpr const char* kDataplane =
+    "[dataplane]\n"
+    "workers = [1]\n"
+    "control_lcore = 0\n"
+    "hugepages = false\n"
+    "memory_mb = 256\n";
+constexpr const char* kPort =
+    "[[port]]\n"
+    "name = \"front\"\n"
+    "device = \"net_af_packet0,iface=front\"\n"
+    "address = \"10.99.1.2/24\"\n";
+
+struct BrokenConfig {
+  const char* what;
+  std::string text;
+  std::vector<std::string> errors;  // "LINE:COL: message", in file order
+};
+
+// Names the case instead of dumping its bytes when a parameterised test fails.
+void PrintTo(const BrokenConfig& c, std::ostream* os) { *os << c.what; }
+
+std::string with_port(const std::string& before) { return before + kPort; }
+
+std::string port_with(const std::string& extra) {
+  return std::string(kDataplane) + kPort + extra;  // extra keys land in the port table (lines 10+)
+}
+
+const std::vector<BrokenConfig>& cases() {
+  static const std::vector<BrokenConfig> table = {
+      {"misspelt key gets a suggestion", with_port("[dataplane]\nworker = [1]\n"),
+       {"2:1: unknown key 'worker' in [dataplane]; did you mean 'workers'?"}},
+      {"unknown key without a close match", with_port("[dataplane]\ncolour = 1\n"),
+       {"2:1: unknown key 'colour' in [dataplane]"}},
+      {"unknown section", with_port("[frontend]\nname = \"x\"\n"), {"1:2: unknown section 'frontend'"}},
+      {"misspelt port key", port_with("adress = \"10.99.1.3/24\"\n"),
+       {"10:1: unknown key 'adress' in [[port]]; did you mean 'address'?"}},
+      {"string for an integer", with_port("[dataplane]\nmemory_mb = \"lots\"\n"),
+       {"2:13: dataplane.memory_mb: expected an integer, got a string"}},
+      {"float for an integer", with_port("[dataplane]\nmemory_mb = 1.5\n"),
+       {"2:13: dataplane.memory_mb: expected an integer, got a floating-point number"}},
+      {"integer below range", with_port("[dataplane]\nmemory_mb = 10\n"),
+       {"2:13: dataplane.memory_mb: 10 is out of range 64..1048576"}},
+      {"negative integer", with_port("[dataplane]\nidle_sleep_us = -1\n"),
+       {"2:17: dataplane.idle_sleep_us: -1 is out of range 0..100000"}},
+      {"no workers", with_port("[dataplane]\nworkers = []\n"),
+       {"2:11: dataplane.workers: must list at least one value"}},
+      {"worker listed twice", with_port("[dataplane]\nworkers = [1, 1]\n"),
+       {"2:15: dataplane.workers: 1 is listed twice"}},
+      {"worker lcore too high", with_port("[dataplane]\nworkers = [1, 200]\n"),
+       {"2:15: dataplane.workers: 200 is out of range 0..127"}},
+      {"workers not an array", with_port("[dataplane]\nworkers = 1\n"),
+       {"2:11: dataplane.workers: expected an array of integers, got an integer"}},
+      {"worker given as a string", with_port("[dataplane]\nworkers = [\"1\"]\n"),
+       {"2:12: dataplane.workers: expected an integer in the array, got a string"}},
+      {"control lcore shared with a worker", with_port("[dataplane]\nworkers = [0, 1]\ncontrol_lcore = 1\n"),
+       {"3:17: dataplane.control_lcore: lcore 1 is also in dataplane.workers; the control plane must not share a "
+        "core with a poll-mode worker"}},
+      {"boolean written as a word", with_port("[dataplane]\nhugepages = \"yes\"\n"),
+       {"2:13: dataplane.hugepages: expected a boolean (true or false), got a string"}},
+      {"eal_args not a list", with_port("[dataplane]\neal_args = \"-n 4\"\n"),
+       {"2:12: dataplane.eal_args: expected an array of strings, got a string"}},
+      {"relative socket path", with_port("[console]\nsocket = \"dplb.sock\"\n"),
+       {"2:10: console.socket: 'dplb.sock' must be an absolute path (or \"\" to disable the socket)"}},
+      {"socket path too long", with_port("[console]\nsocket = \"/" + std::string(120, 'x') + "\"\n"),
+       {"2:10: console.socket: path is 121 bytes; a unix socket path holds at most 107"}},
+      {"unknown log level", with_port("[log]\nlevel = \"verbose\"\n"),
+       {"2:9: log.level: 'verbose' is not one of emerg, alert, crit, err, warning, notice, info, debug"}},
+      {"abbreviated log level", with_port("[log]\nlevel = \"warn\"\n"),
+       {"2:9: log.level: 'warn' is not one of emerg, alert, crit, err, warning, notice, info, debug; did you "
+        "mean 'warning'?"}},
+      {"no port at all", kDataplane, {"1:1: no [[port]] is defined; dplb needs at least one port to serve on"}},
+      {"port without a device",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\naddress = \"10.99.1.2/24\"\n",
+       {"6:1: port: missing required key 'device'"}},
+      {"interface name instead of a device",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"eth0\"\naddress = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: 'eth0' is neither a PCI address (like 0000:03:00.0) nor a DPDK virtual device (like "
+        "net_af_packet0,iface=eth1)"}},
+      {"address without a prefix length",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_null0\"\naddress = \"10.99.1.2\"\n",
+       {"9:11: port.address: '10.99.1.2' is not an IPv4 address with a prefix length, like 10.99.1.2/24"}},
+      {"octet above 255",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_null0\"\naddress = \"10.99.1.256/24\"\n",
+       {"9:11: port.address: '10.99.1.256/24' is not an IPv4 address with a prefix length, like 10.99.1.2/24"}},
+      {"network address as host address",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_null0\"\naddress = \"10.99.1.0/24\"\n",
+       {"9:11: port.address: 10.99.1.0/24 is the subnet's network address, not a host address"}},
+      {"gateway outside the subnet", port_with("gateway = \"10.99.3.1\"\n"),
+       {"10:11: port.gateway: 10.99.3.1 is not inside the port's subnet 10.99.1.0/24"}},
+      {"gateway is our own address", port_with("gateway = \"10.99.1.2\"\n"),
+       {"10:11: port.gateway: 10.99.1.2 is the port's own address"}},
+      {"gateway not an address", port_with("gateway = \"router\"\n"),
+       {"10:11: port.gateway: 'router' is not an IPv4 address, like 10.99.1.1"}},
+      {"mtu too small", port_with("mtu = 40\n"), {"10:7: port.mtu: 40 is out of range 68..9600"}},
+      {"name with a space",
+       std::string(kDataplane) + "[[port]]\nname = \"front port\"\ndevice = \"net_null0\"\naddress = \"10.0.0.1/24\"\n",
+       {"7:8: port.name: 'front port' may only contain letters, digits, '_', '-' and '.'"}},
+      {"two ports with one name",
+       port_with("[[port]]\nname = \"front\"\ndevice = \"net_null0\"\naddress = \"10.99.2.2/24\"\n"),
+       {"11:8: port.name: duplicate port name 'front' (first defined at line 6)"}},
+      {"two ports on one device",
+       port_with("[[port]]\nname = \"back\"\ndevice = \"net_af_packet0,iface=back\"\naddress = \"10.99.2.2/24\"\n"),
+       {"12:10: port.device: device 'net_af_packet0' is already used by port 'front'"}},
+      {"overlapping subnets",
+       port_with("[[port]]\nname = \"back\"\ndevice = \"net_null0\"\naddress = \"10.99.1.3/16\"\n"),
+       {"13:11: port.address: 10.99.1.3/16 overlaps port 'front' (10.99.1.2/24)"}},
+      {"port written as a single table", std::string(kDataplane) + "[port]\nname = \"front\"\n",
+       {"6:1: port: expected an array of tables ([[port]]), got a table"}},
+      {"section written as a value", "dataplane = 1\n" + std::string(kPort),
+       {"1:13: dataplane: expected a table ([dataplane]), got an integer"}},
+      {"TOML syntax: unclosed array", with_port("[dataplane]\nworkers = [1\n"),
+       {"3:1: TOML syntax error: Error while parsing array: expected comma or closing ']', saw '['"}},
+      {"TOML syntax: key given twice", with_port("[dataplane]\nmemory_mb = 256\nmemory_mb = 512\n"),
+       {"3:13: TOML syntax error: Error while parsing key-value pair: cannot redefine existing integer "
+        "'memory_mb'"}},
+      {"several mistakes at once", with_port("[dataplane]\nmemory_mb = 1\nhugepages = 3\n[log]\nlevel = \"x\"\n"),
+       {"2:13: dataplane.memory_mb: 1 is out of range 64..1048576",
+        "3:13: dataplane.hugepages: expected a boolean (true or false), got an integer",
+        "5:9: log.level: 'x' is not one of emerg, alert, crit, err, warning, notice, info, debug"}},
+  };
+  return table;
+}
+
+class BrokenConfigTest : public testing::TestWithParam<BrokenConfig> {};
+
+TEST_P(BrokenConfigTest, ReportsExactErrorAndPosition) {
+  const BrokenConfig& c = GetParam();
+  LoadResult result = load_config_text(c.text, "dplb.toml");
+  EXPECT_FALSE(result.config.has_value()) << c.what;
+  std::vector<std::string> expected;
+  for (const auto& e : c.errors) expected.push_back("dplb.toml:" + e);
+  EXPECT_EQ(result.diagnostics.formatted(), expected) << c.what << "\n--- input ---\n" << c.text;
+}
+
+std::string case_name(const testing::TestParamInfo<BrokenConfig>& info) {
+  std::string name;
+  for (const char* p = info.param.what; *p; ++p) name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, BrokenConfigTest, testing::ValuesIn(cases()), case_name);
+
+TEST(BrokenConfigTable, HasAtLeast25Cases) { EXPECT_GE(cases().size(), 25u); }
+
+TEST(ConfigFile, MissingFileIsReportedNotThrown) {
+  LoadResult result = load_config_file("/nonexistent/dplb.toml");
+  ASSERT_FALSE(result.config.has_value());
+  EXPECT_EQ(result.diagnostics.formatted(),
+            std::vector<std::string>{"/nonexistent/dplb.toml:0:0: cannot read the file"});
+}
+
+}  // namespace
+}  // namespace dplb::conf
