@@ -49,6 +49,9 @@ void check_ports(const Config& config, bool port_key_written, Diagnostics& d) {
   }
   for (std::size_t i = 0; i < config.ports.size(); ++i) {
     const PortConfig& port = config.ports[i];
+    if (i == kMaxPorts) {
+      d.error(port.where, "port: at most " + std::to_string(kMaxPorts) + " ports are supported");
+    }
     check_port(port, d);
     for (std::size_t j = 0; j < i; ++j) {
       const PortConfig& earlier = config.ports[j];

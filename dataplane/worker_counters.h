@@ -4,11 +4,12 @@
 #include <atomic>
 #include <cstdint>
 
+#include "conf/config_schema.h"
 #include "dataplane/drop_reason.h"
 
 namespace dplb::dataplane {
 
-inline constexpr std::size_t kMaxPorts = 16;
+inline constexpr std::size_t kMaxPorts = conf::kMaxPorts;
 
 // Written by exactly one worker, read by the control plane. A relaxed
 // load+store compiles to a plain add (no locked instruction) and still gives

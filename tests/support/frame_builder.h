@@ -42,7 +42,7 @@ class FrameBuilder {
     return u16(static_cast<uint16_t>(v));
   }
   FrameBuilder& zeros(std::size_t n) {
-    bytes_.insert(bytes_.end(), n, 0);
+    bytes_.resize(bytes_.size() + n, 0);
     return *this;
   }
   template <class Container>

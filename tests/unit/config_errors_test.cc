@@ -119,6 +119,15 @@ const std::vector<BrokenConfig>& cases() {
       {"overlapping subnets",
        port_with("[[port]]\nname = \"back\"\ndevice = \"net_null0\"\naddress = \"10.99.1.3/16\"\n"),
        {"13:11: port.address: 10.99.1.3/16 overlaps port 'front' (10.99.1.2/24)"}},
+      {"seventeen ports", [] {
+         std::string text = kDataplane;
+         for (int i = 0; i < 17; ++i) {
+           text += "[[port]]\nname = \"p" + std::to_string(i) + "\"\ndevice = \"net_null" + std::to_string(i) +
+                   "\"\naddress = \"10.0." + std::to_string(i) + ".1/24\"\n";
+         }
+         return text;
+       }(),
+       {"70:1: port: at most 16 ports are supported"}},
       {"port written as a single table", std::string(kDataplane) + "[port]\nname = \"front\"\n",
        {"6:1: port: expected an array of tables ([[port]]), got a table"}},
       {"section written as a value", "dataplane = 1\n" + std::string(kPort),
