@@ -65,6 +65,11 @@ bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup
     return false;
   }
   rt.driver = info.driver_name ? info.driver_name : "?";
+  rt.capabilities = "device offers " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
+                    " queue pair(s), RSS " + (info.flow_type_rss_offloads ? "yes" : "no") + ", rx checksum " +
+                    ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) ? "yes" : "no") + ", tx checksum " +
+                    ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) ? "yes" : "no") + ", mtu " +
+                    std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu);
   const uint16_t queues = static_cast<uint16_t>(config.dataplane.workers.size());
   if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
     *error = port_label(p) + ": the device has " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
@@ -167,7 +172,8 @@ PortSetup setup_ports(const conf::Config& config) {
     bool ok = configure_port(config, rt, setup, &setup.error);
     setup.ports.push_back(rt);
     if (!ok) return setup;
-    setup.notes.push_back(port_label(rt.config) + ": driver " + rt.driver + ", mac " + format_mac(rt.mac) + ", " +
+    setup.notes.push_back(port_label(rt.config) + ": driver " + rt.driver + ", " + rt.capabilities);
+    setup.notes.push_back(port_label(rt.config) + ": using mac " + format_mac(rt.mac) + ", " +
                           std::to_string(rt.queues) + " queue pair(s), " + std::to_string(rt.rx_descriptors) + "/" +
                           std::to_string(rt.tx_descriptors) + " rx/tx descriptors, spreading: " + rt.spreading +
                           ", checksums rx ipv4 " + on_off(rt.rx_ipv4_checksum) + " tcp " +

@@ -24,6 +24,7 @@ struct PortRuntime {
   uint32_t rx_descriptors = 0;
   uint32_t tx_descriptors = 0;
   std::string spreading;  // how flows reach workers: "rss", "device fanout", "single queue"
+  std::string capabilities;  // what the device offers, for the boot log
   bool rx_ipv4_checksum = false;
   bool rx_tcp_checksum = false;
   bool tx_ipv4_checksum = false;
