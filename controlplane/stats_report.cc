@@ -35,10 +35,14 @@ std::string report_ports(const ApplianceState& state) {
     rte_eth_stats stats{};
     rte_eth_stats_get(port.ethdev, &stats);
     uint64_t tx_full = 0;
+    uint64_t arp_replies = 0;
+    uint64_t echo_replies = 0;
     uint64_t drops[dataplane::kDropReasonCount] = {};
     for (std::size_t w = 0; w < state.workers.size(); ++w) {
       const auto& pc = state.workers.counters(w).ports[port.index];
       tx_full += pc.tx_full.get();
+      arp_replies += pc.arp_replies_sent.get();
+      echo_replies += pc.icmp_echo_replies_sent.get();
       for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) drops[r] += pc.drops[r].get();
     }
     out += "port " + std::to_string(port.index) + " " + c.name + "  device " + c.device.text + "  driver " +
@@ -53,10 +57,19 @@ std::string report_ports(const ApplianceState& state) {
            "  rx-nombuf " + std::to_string(stats.rx_nombuf) + "\n";
     out += "  tx-packets " + std::to_string(stats.opackets) + "  tx-bytes " + std::to_string(stats.obytes) +
            "  tx-errors " + std::to_string(stats.oerrors) + "  tx-full " + std::to_string(tx_full) + "\n";
-    out += "  drops";
+    out += "  answered  arp-replies " + std::to_string(arp_replies) + "  icmp-echo-replies " +
+           std::to_string(echo_replies) + "\n";
+    // One line per protocol family ("arp-...", "ipv4-...", "icmp-..."), link-level reasons first.
+    std::string family;
     for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) {
-      out += "  " + std::string(dataplane::drop_reason_name(static_cast<dataplane::DropReason>(r))) + " " +
-             std::to_string(drops[r]);
+      std::string name(dataplane::drop_reason_name(static_cast<dataplane::DropReason>(r)));
+      std::string this_family = name.substr(0, name.find('-'));
+      if (this_family != "arp" && this_family != "ipv4" && this_family != "icmp") this_family = "link";
+      if (this_family != family) {
+        out += (family.empty() ? "" : "\n") + std::string("  drops-") + this_family;
+        family = this_family;
+      }
+      out += "  " + name + " " + std::to_string(drops[r]);
     }
     out += "\n";
   }

@@ -9,6 +9,19 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::multicast_ignored: return "multicast-ignored";
     case DropReason::vlan_tagged: return "vlan-tagged";
     case DropReason::unknown_ethertype: return "unknown-ethertype";
+    case DropReason::arp_malformed: return "arp-malformed";
+    case DropReason::arp_request_other: return "arp-request-other";
+    case DropReason::arp_reply_ignored: return "arp-reply-ignored";
+    case DropReason::arp_unknown_op: return "arp-unknown-op";
+    case DropReason::ipv4_truncated: return "ipv4-truncated";
+    case DropReason::ipv4_bad_header: return "ipv4-bad-header";
+    case DropReason::ipv4_bad_checksum: return "ipv4-bad-checksum";
+    case DropReason::ipv4_fragment: return "ipv4-fragment";
+    case DropReason::ipv4_not_for_us: return "ipv4-not-for-us";
+    case DropReason::ipv4_unhandled_protocol: return "ipv4-unhandled-protocol";
+    case DropReason::icmp_truncated: return "icmp-truncated";
+    case DropReason::icmp_bad_checksum: return "icmp-bad-checksum";
+    case DropReason::icmp_unhandled_type: return "icmp-unhandled-type";
     case DropReason::count_: break;
   }
   return "invalid";

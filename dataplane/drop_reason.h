@@ -13,6 +13,19 @@ enum class DropReason : uint8_t {
   multicast_ignored,  // multicast group we have not joined
   vlan_tagged,        // 802.1Q/802.1ad: no VLAN support yet, see docs/config.md
   unknown_ethertype,  // no protocol handler registered for the EtherType
+  arp_malformed,      // not Ethernet/IPv4 ARP, or shorter than an ARP packet
+  arp_request_other,  // a request for an address that is not ours
+  arp_reply_ignored,  // replies and gratuitous ARP: nothing here waits for them
+  arp_unknown_op,     // RARP, InARP and other operations
+  ipv4_truncated,     // shorter than its header or its total length says
+  ipv4_bad_header,    // version not 4 or header length under 20 bytes
+  ipv4_bad_checksum,
+  ipv4_fragment,      // no reassembly: fragments are dropped
+  ipv4_not_for_us,    // dplb is a host, not a router
+  ipv4_unhandled_protocol,  // no handler for this IP protocol
+  icmp_truncated,
+  icmp_bad_checksum,
+  icmp_unhandled_type,  // ICMP other than echo request
   count_,
 };
 

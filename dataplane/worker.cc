@@ -3,9 +3,12 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/arp_responder.h"
+#include "dataplane/ipv4_input.h"
+
 namespace dplb::dataplane {
 
-Worker::Worker(uint32_t index, std::vector<PortMacFilter> ports, PacketIo& io, WorkerCounters& counters)
+Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters)
     : index_(index), ports_(std::move(ports)), io_(io), counters_(counters) {}
 
 uint32_t Worker::receive(uint16_t port) {
@@ -14,27 +17,59 @@ uint32_t Worker::receive(uint16_t port) {
   if (received == 0) return 0;
 
   PortCounters& counters = counters_.ports[port];
+  const PortIdentity& identity = ports_[port];
+  rte_mbuf* answers[kBurstSize];
+  uint16_t answer_count = 0;
   rte_mbuf* dropped[kBurstSize];
   uint16_t dropped_count = 0;
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < received; ++i) {
     rte_mbuf* m = burst[i];
     bytes += rte_pktmbuf_pkt_len(m);
-    FrameVerdict verdict = classify_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), ports_[port]);
-    if (!verdict.accepted) {
+    FrameVerdict frame = classify_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), identity.link);
+    PacketVerdict verdict = PacketVerdict::drop(frame.reason);
+    if (frame.accepted) {
+      switch (frame.ethertype) {
+        case kEtherTypeArp:
+          verdict = answer_arp(m, identity);
+          if (verdict.transmit) counters.arp_replies_sent.increment();
+          break;
+        case kEtherTypeIpv4:
+          verdict = ipv4_input(m, identity);
+          if (verdict.transmit) counters.icmp_echo_replies_sent.increment();
+          break;
+        default:
+          verdict = PacketVerdict::drop(DropReason::unknown_ethertype);
+          break;
+      }
+    }
+    if (verdict.transmit) {
+      answers[answer_count++] = m;
+    } else {
       counters.drop(verdict.reason).increment();
       dropped[dropped_count++] = m;
-      continue;
     }
-    // Protocol handlers (ARP, IPv4) are dispatched here by EtherType as they
-    // are added; a frame no handler claims is dropped with its own reason.
-    counters.drop(DropReason::unknown_ethertype).increment();
-    dropped[dropped_count++] = m;
   }
   counters.rx_packets.add(received);
   counters.rx_bytes.add(bytes);
   if (dropped_count) rte_pktmbuf_free_bulk(dropped, dropped_count);
+  if (answer_count) transmit(port, answers, answer_count);
   return received;
+}
+
+void Worker::transmit(uint16_t port, rte_mbuf** frames, uint16_t count) {
+  PortCounters& counters = counters_.ports[port];
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < count; ++i) bytes += rte_pktmbuf_pkt_len(frames[i]);
+  const uint16_t sent = io_.tx_burst(port, frames, count);
+  for (uint16_t i = sent; i < count; ++i) bytes -= rte_pktmbuf_pkt_len(frames[i]);
+  counters.tx_packets.add(sent);
+  counters.tx_bytes.add(bytes);
+  if (sent < count) {
+    // A full TX ring: the answer is lost like a dropped packet, and counted.
+    counters.tx_full.add(count - sent);
+    rte_pktmbuf_free_bulk(frames + sent, count - sent);
+  }
 }
 
 uint32_t Worker::poll_once() {

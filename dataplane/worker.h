@@ -6,6 +6,7 @@
 
 #include "dataplane/ethernet_classifier.h"
 #include "dataplane/packet_io.h"
+#include "dataplane/port_identity.h"
 #include "dataplane/worker_counters.h"
 
 namespace dplb::dataplane {
@@ -18,7 +19,7 @@ inline constexpr uint16_t kBurstSize = 32;
 // pass found nothing and idle_sleep_us asks for it.
 class Worker {
  public:
-  Worker(uint32_t index, std::vector<PortMacFilter> ports, PacketIo& io, WorkerCounters& counters);
+  Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters);
 
   // One pass over every RX queue; returns the number of packets handled.
   // The simulation calls this directly, step by step, on its virtual clock.
@@ -32,9 +33,10 @@ class Worker {
 
  private:
   uint32_t receive(uint16_t port);
+  void transmit(uint16_t port, rte_mbuf** frames, uint16_t count);
 
   uint32_t index_;
-  std::vector<PortMacFilter> ports_;
+  std::vector<PortIdentity> ports_;
   PacketIo& io_;
   WorkerCounters& counters_;
 };

@@ -30,6 +30,8 @@ struct alignas(64) PortCounters {
   Counter tx_packets;
   Counter tx_bytes;
   Counter tx_full;  // frames the TX queue did not take
+  Counter arp_replies_sent;
+  Counter icmp_echo_replies_sent;
   std::array<Counter, kDropReasonCount> drops;
 
   Counter& drop(DropReason r) { return drops[static_cast<std::size_t>(r)]; }

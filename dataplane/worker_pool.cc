@@ -7,12 +7,13 @@ namespace dplb::dataplane {
 
 WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports) {
   std::vector<uint16_t> ethdevs;
-  std::vector<PortMacFilter> filters;
+  std::vector<PortIdentity> identities;
   for (const auto& p : ports) {
     ethdevs.push_back(p.ethdev);
-    PortMacFilter filter;
-    filter.mac = p.mac;
-    filters.push_back(filter);
+    PortIdentity identity;
+    identity.link.mac = p.mac;
+    identity.ipv4 = p.config.address.address.value;
+    identities.push_back(identity);
   }
   const auto& workers = config.dataplane.workers;
   for (uint32_t i = 0; i < workers.size(); ++i) {
@@ -22,7 +23,7 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     slot->stop = &stop_;
     slot->counters = std::make_unique<WorkerCounters>();
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
-    slot->worker = std::make_unique<Worker>(i, filters, *slot->io, *slot->counters);
+    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters);
     slots_.push_back(std::move(slot));
   }
 }

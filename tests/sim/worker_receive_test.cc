@@ -27,10 +27,10 @@ struct Fixture {
 
 std::vector<Fixture> fixtures() {
   return {
-      {"ARP broadcast (no ARP handler yet)",
-       FrameBuilder().ethernet(kBroadcastMac, kPeerMac, 0x0806).zeros(28).build(), DropReason::unknown_ethertype},
-      {"IPv4 to our MAC (no IPv4 handler yet)", FrameBuilder().ethernet(kOurMac, kPeerMac, 0x0800).zeros(46).build(),
-       DropReason::unknown_ethertype},
+      {"ARP broadcast with a zeroed header",
+       FrameBuilder().ethernet(kBroadcastMac, kPeerMac, 0x0806).zeros(28).build(), DropReason::arp_malformed},
+      {"IPv4 to our MAC with a zeroed header", FrameBuilder().ethernet(kOurMac, kPeerMac, 0x0800).zeros(46).build(),
+       DropReason::ipv4_bad_header},
       {"IPv6 to our MAC", FrameBuilder().ethernet(kOurMac, kPeerMac, 0x86dd).zeros(46).build(),
        DropReason::unknown_ethertype},
       {"unicast to another host", FrameBuilder().ethernet(kOtherMac, kPeerMac, 0x0800).zeros(46).build(),
@@ -38,7 +38,7 @@ std::vector<Fixture> fixtures() {
       {"multicast group not joined", FrameBuilder().ethernet(kMdnsGroup, kPeerMac, 0x0800).zeros(46).build(),
        DropReason::multicast_ignored},
       {"multicast group joined", FrameBuilder().ethernet(kVrrpGroup, kPeerMac, 0x0800).zeros(46).build(),
-       DropReason::unknown_ethertype},
+       DropReason::ipv4_bad_header},
       {"802.1Q tagged", FrameBuilder().ethernet(kOurMac, kPeerMac, 0x8100).vlan(10, 0x0800).zeros(46).build(),
        DropReason::vlan_tagged},
       {"802.1ad tagged", FrameBuilder().ethernet(kOurMac, kPeerMac, 0x88a8).vlan(10, 0x8100).zeros(46).build(),
@@ -56,10 +56,11 @@ class WorkerReceiveTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { rte_mempool_free(pool_); }
 
-  dataplane::PortMacFilter filter() const {
-    dataplane::PortMacFilter f;
-    f.mac = kOurMac;
-    f.join(kVrrpGroup);
+  dataplane::PortIdentity filter() const {
+    dataplane::PortIdentity f;
+    f.link.mac = kOurMac;
+    f.link.join(kVrrpGroup);
+    f.ipv4 = 0x0a630102;  // 10.99.1.2
     return f;
   }
 

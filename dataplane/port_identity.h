@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/ethernet_classifier.h"
+
+namespace dplb::dataplane {
+
+// What a worker needs to know about a port to answer on it: the link
+// identity (MAC, joined groups) and the host's IPv4 address there.
+struct PortIdentity {
+  PortMacFilter link;
+  uint32_t ipv4 = 0;  // host byte order
+};
+
+}  // namespace dplb::dataplane

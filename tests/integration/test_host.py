@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""dplb as a host on its front port, against the kernel's own tools in the
+client namespace: ping (default and full-MTU sizes), arping, and tshark
+decoding every frame dplb sent without a malformed or checksum warning.
+
+    python3 tests/integration/test_host.py --dplb build/dplb --source-root .
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dplb_harness as h  # noqa: E402
+
+
+class HostTest(h.LabTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_ = None
+
+    def setUp(self):
+        if HostTest.run_ is None or HostTest.run_.proc.poll() is not None:
+            HostTest.run_ = self.start("host")
+            # One dplb serves every test of the class; it is stopped in tearDownClass.
+            self._cleanups.clear()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.run_ is not None:
+            subprocess.run([h.DPLB, "ctl", "-s", cls.sock, "quit"], capture_output=True, timeout=10)
+            cls.run_.wait(h.EXIT_TIMEOUT)
+            cls.run_.kill()
+        super().tearDownClass()
+
+    def received(self, ping_output: str) -> int:
+        m = re.search(r"(\d+) (packets )?received", ping_output)
+        return int(m.group(1)) if m else -1
+
+    def test_ping_every_reply(self):
+        res = self.lab.run("client", "ping", "-c", "20", "-i", "0.05", "-W", "1", h.LB_FRONT_ADDR,
+                           check=False, timeout=30)
+        self.assertEqual(self.received(res.stdout), 20, res.stdout + res.stderr + self.run_.output())
+
+    def test_ping_full_mtu(self):
+        res = self.lab.run("client", "ping", "-c", "5", "-s", "1472", "-M", "do", "-i", "0.1", "-W", "1",
+                           h.LB_FRONT_ADDR, check=False, timeout=30)
+        self.assertEqual(self.received(res.stdout), 5, res.stdout + res.stderr + self.run_.output())
+
+    def test_arping_answered(self):
+        res = self.lab.run("client", "arping", "-c", "3", h.LB_FRONT_ADDR, check=False, timeout=20)
+        self.assertEqual(self.received(res.stdout), 3, res.stdout + res.stderr)
+        self.assertIn(h.LB_FRONT_MAC, res.stdout.lower())
+
+    def test_replies_counted(self):
+        self.lab.run("client", "ping", "-c", "3", "-i", "0.1", "-W", "1", h.LB_FRONT_ADDR, check=False)
+        shown = self.ctl("show", "ports").stdout
+        self.assertGreaterEqual(h.port_counter(shown, "front", "icmp-echo-replies"), 3, shown)
+        self.assertGreaterEqual(h.port_counter(shown, "front", "tx-packets"), 3, shown)
+        self.assertEqual(h.port_counter(shown, "front", "tx-full"), 0, shown)
+
+    def test_tshark_decodes_every_frame_cleanly(self):
+        capture = os.path.join(self.tmp, "front.pcapng")
+        # Capture on the switch side of lb1's front veth: exactly what dplb put on the wire.
+        tshark = self.lab.popen("sw", "tshark", "-q", "-i", "lb1-front", "-a", "duration:6", "-w", capture,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)  # tshark needs a moment before it captures
+        self.lab.run("client", "ip", "neigh", "flush", "dev", "eth0", check=False)
+        self.lab.run("client", "ping", "-c", "5", "-i", "0.1", "-W", "1", h.LB_FRONT_ADDR, check=False)
+        self.lab.run("client", "ping", "-c", "2", "-s", "1472", "-W", "1", h.LB_FRONT_ADDR, check=False)
+        self.lab.run("client", "arping", "-c", "2", h.LB_FRONT_ADDR, check=False, timeout=20)
+        _, err = tshark.communicate(timeout=30)
+        ours = f"eth.src == {h.LB_FRONT_MAC}"
+        count = subprocess.run(["tshark", "-r", capture, "-Y", ours], capture_output=True, text=True)
+        frames = [l for l in count.stdout.splitlines() if l.strip()]
+        self.assertGreaterEqual(len(frames), 9, f"too few frames from dplb\n{count.stdout}\n{err}")
+        bad = subprocess.run(
+            ["tshark", "-r", capture, "-o", "ip.check_checksum:TRUE", "-o", "icmp.validate_checksum:TRUE",
+             "-Y", f"{ours} && (_ws.malformed || _ws.expert.severity >= warning)"],
+            capture_output=True, text=True)
+        self.assertEqual(bad.stdout.strip(), "", f"frames with warnings:\n{bad.stdout}")
+
+
+if __name__ == "__main__":
+    h.run_module(sys.modules[__name__])
