@@ -8,6 +8,8 @@
 
 #include "conf/device_name.h"
 #include "conf/diagnostics.h"
+#include "conf/duration.h"
+#include "conf/mac_address.h"
 #include "conf/ipv4_address.h"
 
 namespace dplb::conf {
@@ -23,6 +25,10 @@ struct DataplaneConfig {
   uint32_t memory_mb = 1024;
   uint32_t idle_sleep_us = 0;
   std::vector<std::string> eal_args;
+  Duration arp_timeout{300'000'000};  // how long a learned neighbour is trusted before it is probed
+  Duration arp_retry{1'000'000};      // first retry of a probe; doubles while resolving
+  uint32_t arp_probes = 3;            // unanswered probes before an entry is given up
+  uint32_t arp_max_entries = 4096;
   KeyPositions positions;
 };
 
@@ -50,13 +56,31 @@ struct PortConfig {
   KeyPositions positions;
 };
 
+// A permanent ARP entry, as `arp -s` or a router's static ARP.
+struct StaticArpConfig {
+  Ipv4Address address;
+  Mac mac{};
+  std::string port;  // empty: the port whose subnet holds the address
+  SourcePosition where;
+  KeyPositions positions;
+};
+
 struct Config {
   std::string file;
   DataplaneConfig dataplane;
   ConsoleConfig console;
   LogConfig log;
   std::vector<PortConfig> ports;
+  std::vector<StaticArpConfig> static_arp;
   KeyPositions positions;
+
+  // Index of the port whose subnet contains `a`, or -1.
+  int port_for(Ipv4Address a) const {
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+      if (ports[i].address.contains(a)) return static_cast<int>(i);
+    }
+    return -1;
+  }
 };
 
 }  // namespace dplb::conf

@@ -1,9 +1,12 @@
 #include "conf/config_loader.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "conf/config_schema.h"
+#include "conf/did_you_mean.h"
 
 namespace dplb::conf {
 namespace {
@@ -74,6 +77,49 @@ void check_ports(const Config& config, bool port_key_written, Diagnostics& d) {
   }
 }
 
+void check_static_arp(const Config& config, Diagnostics& d) {
+  for (std::size_t i = 0; i < config.static_arp.size(); ++i) {
+    const StaticArpConfig& entry = config.static_arp[i];
+    if (!entry.positions.count("address")) continue;
+    const SourcePosition where = key_position(entry.positions, "address", entry.where);
+    const std::string address = entry.address.to_string();
+    int port = -1;
+    if (entry.positions.count("port")) {
+      for (std::size_t p = 0; p < config.ports.size(); ++p) {
+        if (config.ports[p].name == entry.port) port = static_cast<int>(p);
+      }
+      if (port < 0) {
+        std::vector<std::string> names;
+        for (const auto& p : config.ports) names.push_back(p.name);
+        std::string message = "arp.port: no [[port]] is named '" + entry.port + "'";
+        auto matches = close_matches(entry.port, names, 1);
+        if (!matches.empty()) message += "; did you mean '" + matches.front() + "'?";
+        d.error(key_position(entry.positions, "port", entry.where), message);
+        continue;
+      }
+      if (!config.ports[static_cast<std::size_t>(port)].address.contains(entry.address)) {
+        d.error(where, "arp.address: " + address + " is not inside port '" + entry.port + "' subnet " +
+                           config.ports[static_cast<std::size_t>(port)].address.to_string());
+        continue;
+      }
+    } else if (config.port_for(entry.address) < 0) {
+      d.error(where, "arp.address: " + address + " is not inside any port's subnet; a static entry must be on-link");
+      continue;
+    }
+    for (const auto& p : config.ports) {
+      if (p.address.address == entry.address) {
+        d.error(where, "arp.address: " + address + " is port '" + p.name + "' own address");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.static_arp[j].address == entry.address) {
+        d.error(where, "arp.address: " + address + " already has a static entry (line " +
+                           std::to_string(config.static_arp[j].where.line) + ")");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 LoadResult load_config_text(std::string_view text, const std::string& name) {
@@ -91,6 +137,7 @@ LoadResult load_config_text(std::string_view text, const std::string& name) {
   config_schema().decode(root, config, result.diagnostics);
   check_dataplane(config.dataplane, result.diagnostics);
   check_ports(config, root.contains("port"), result.diagnostics);
+  check_static_arp(config, result.diagnostics);
   if (result.diagnostics.empty()) result.config = std::move(config);
   return result;
 }
@@ -99,7 +146,7 @@ LoadResult load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult result{std::nullopt, Diagnostics(path)};
-    result.diagnostics.error({0, 0}, "cannot read the file");
+    result.diagnostics.error({0, 0}, std::string("cannot read the file: ") + std::strerror(errno));
     return result;
   }
   std::ostringstream content;

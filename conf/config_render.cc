@@ -32,7 +32,11 @@ std::string render_config(const Config& c) {
     << "hugepages = " << (c.dataplane.hugepages ? "true" : "false") << "\n"
     << "memory_mb = " << c.dataplane.memory_mb << "\n"
     << "idle_sleep_us = " << c.dataplane.idle_sleep_us << "\n"
-    << "eal_args = " << list(c.dataplane.eal_args, quoted) << "\n\n";
+    << "eal_args = " << list(c.dataplane.eal_args, quoted) << "\n"
+    << "arp_timeout = " << quoted(format_duration(c.dataplane.arp_timeout)) << "\n"
+    << "arp_retry = " << quoted(format_duration(c.dataplane.arp_retry)) << "\n"
+    << "arp_probes = " << c.dataplane.arp_probes << "\n"
+    << "arp_max_entries = " << c.dataplane.arp_max_entries << "\n\n";
   o << "[console]\n"
     << "socket = " << quoted(c.console.socket) << "\n"
     << "prompt = " << quoted(c.console.prompt) << "\n\n";
@@ -48,6 +52,12 @@ std::string render_config(const Config& c) {
     o << "mtu = " << p.mtu << "\n"
       << "rx_descriptors = " << p.rx_descriptors << "\n"
       << "tx_descriptors = " << p.tx_descriptors << "\n";
+  }
+  for (const auto& a : c.static_arp) {
+    o << "\n[[arp]]\n"
+      << "address = " << quoted(a.address.to_string()) << "\n"
+      << "mac = " << quoted(format_mac(a.mac)) << "\n";
+    if (!a.port.empty()) o << "port = " << quoted(a.port) << "\n";
   }
   return o.str();
 }

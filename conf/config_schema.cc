@@ -2,6 +2,8 @@
 
 #include <climits>
 
+#include "conf/mac_address.h"
+
 namespace dplb::conf {
 namespace {
 
@@ -70,7 +72,11 @@ TableSchema<DataplaneConfig> dataplane_schema() {
       .optional("hugepages", boolean(&DataplaneConfig::hugepages))
       .optional("memory_mb", integer_in(&DataplaneConfig::memory_mb, 64, 1048576))
       .optional("idle_sleep_us", integer_in(&DataplaneConfig::idle_sleep_us, 0, 100000))
-      .optional("eal_args", string_list(&DataplaneConfig::eal_args));
+      .optional("eal_args", string_list(&DataplaneConfig::eal_args))
+      .optional("arp_timeout", duration_in(&DataplaneConfig::arp_timeout, Duration{1'000'000}, Duration{86'400'000'000}))
+      .optional("arp_retry", duration_in(&DataplaneConfig::arp_retry, Duration{100'000}, Duration{60'000'000}))
+      .optional("arp_probes", integer_in(&DataplaneConfig::arp_probes, 1, 10))
+      .optional("arp_max_entries", integer_in(&DataplaneConfig::arp_max_entries, 16, 1'000'000));
   return s;
 }
 
@@ -110,12 +116,40 @@ TableSchema<PortConfig> port_schema() {
   return s;
 }
 
+std::string convert_mac(const std::string& text, Mac& out) {
+  auto mac = parse_mac(text);
+  if (!mac) return "'" + text + "' is not a MAC address, like 02:99:02:00:00:0b";
+  if ((*mac)[0] & 0x01) return "'" + text + "' is a multicast or broadcast address, not a host's";
+  if (*mac == Mac{}) return "'" + text + "' is the all-zero address";
+  out = *mac;
+  return "";
+}
+
+std::string convert_host_address(const std::string& text, Ipv4Address& out) {
+  auto address = parse_ipv4(text);
+  if (!address) return "'" + text + "' is not an IPv4 address, like 10.99.2.11";
+  out = *address;
+  return "";
+}
+
+TableSchema<StaticArpConfig> static_arp_schema() {
+  TableSchema<StaticArpConfig> s("[[arp]]", "arp");
+  s.required("address", string_as<StaticArpConfig, Ipv4Address>(&StaticArpConfig::address, "string (IPv4 address)",
+                                                                 "inside a port's subnet", convert_host_address))
+      .required("mac", string_as<StaticArpConfig, Mac>(&StaticArpConfig::mac, "string (MAC address)",
+                                                       "unicast, not all zeros", convert_mac))
+      .optional("port", string_as<StaticArpConfig, std::string>(&StaticArpConfig::port, "string (port name)",
+                                                                "a [[port]] name", convert_name));
+  return s;
+}
+
 TableSchema<Config> build_config_schema() {
   TableSchema<Config> s("", "");
   s.optional("dataplane", table(&Config::dataplane, dataplane_schema()))
       .optional("console", table(&Config::console, console_schema()))
       .optional("log", table(&Config::log, log_schema()))
-      .optional("port", table_array(&Config::ports, port_schema()));
+      .optional("port", table_array(&Config::ports, port_schema()))
+      .optional("arp", table_array(&Config::static_arp, static_arp_schema()));
   return s;
 }
 

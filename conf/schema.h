@@ -15,6 +15,7 @@
 
 #include "conf/diagnostics.h"
 #include "conf/did_you_mean.h"
+#include "conf/duration.h"
 
 namespace dplb::conf {
 
@@ -170,6 +171,37 @@ FieldSpec<T> string_as(Member T::*member, std::string type, std::string range,
             if (value == nullptr) return report_type(d, node, path, "a string");
             std::string problem = convert(value->get(), out.*member);
             if (!problem.empty()) d.error(position_of(node), path + ": " + problem);
+          },
+          {}};
+}
+
+// A duration written as HAProxy does ("500ms", "5s") or an integer of milliseconds.
+template <class T>
+FieldSpec<T> duration_in(Duration T::*member, Duration min, Duration max) {
+  return {"duration", format_duration(min) + ".." + format_duration(max),
+          [=](const toml::node& node, const std::string& path, T& out, Diagnostics& d) {
+            std::optional<Duration> value;
+            std::string error;
+            if (const auto* i = node.as_integer()) {
+              if (i->get() < 0 || i->get() > max.microseconds / 1000) {
+                return report_range(d, node, path, i->get(), min.microseconds / 1000, max.microseconds / 1000);
+              }
+              value = Duration{i->get() * 1000};
+            } else if (const auto* s = node.as_string()) {
+              value = parse_duration(s->get(), &error);
+              if (!value) {
+                d.error(position_of(node), path + ": " + error);
+                return;
+              }
+            } else {
+              return report_type(d, node, path, "a duration (\"5s\") or milliseconds");
+            }
+            if (value->microseconds < min.microseconds || value->microseconds > max.microseconds) {
+              d.error(position_of(node), path + ": " + format_duration(*value) + " is out of range " +
+                                             format_duration(min) + ".." + format_duration(max));
+              return;
+            }
+            out.*member = *value;
           },
           {}};
 }

@@ -13,6 +13,7 @@
 #include "controlplane/interactive_console.h"
 #include "controlplane/lcore_load.h"
 #include "controlplane/logger.h"
+#include "controlplane/neighbour_service.h"
 #include "dataplane/eal_arguments.h"
 #include "dataplane/eal_runtime.h"
 #include "dataplane/port_setup.h"
@@ -63,6 +64,11 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
   if (std::string problem = dataplane::check_eal_preconditions(config, eal_argv); !problem.empty()) {
     return boot_failure(problem);
   }
+  if (!config.console.socket.empty()) {
+    if (std::string problem = ControlSocket::check_available(config.console.socket); !problem.empty()) {
+      return boot_failure(problem);
+    }
+  }
   log_info("EAL arguments: " + joined(eal_argv));
   block_stop_signals();
   route_dpdk_log_to_logger();
@@ -91,6 +97,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     ApplianceState state{config, ports, workers, load, request_stop};
     CommandRegistry registry;
     register_console_commands(registry, state);
+    NeighbourService neighbours(config, ports, workers);
+    neighbours.register_commands(registry);
     ControlSocket socket(registry);
     std::unique_ptr<InteractiveConsole> console;
     if (options.interactive) {
@@ -98,13 +106,22 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     }
     std::vector<const dataplane::LcoreCounters*> lcore_counters;
     for (std::size_t w = 0; w < workers.size(); ++w) lcore_counters.push_back(&workers.counters(w).lcore);
-    ControlLoop loop(config.console.socket.empty() ? nullptr : &socket, console.get(), [&] {
-      load.sample(lcore_counters);
-      links.poll();
+    int64_t next_second = 0;
+    ControlLoop loop(config.console.socket.empty() ? nullptr : &socket, console.get(), [&](int64_t now_ms) {
+      neighbours.poll(now_ms);
+      if (now_ms >= next_second) {
+        load.sample(lcore_counters);
+        links.poll();
+        next_second = now_ms + 1000;
+      }
     });
     running_loop = &loop;
 
     if (std::string e = loop.open_signals(); !e.empty()) {
+      status = boot_failure(e);
+    } else if (std::string e = workers.create_channels(); !e.empty()) {
+      status = boot_failure(e);
+    } else if (std::string e = neighbours.start(monotonic_ms()); !e.empty()) {
       status = boot_failure(e);
     } else if (std::string e = config.console.socket.empty() ? "" : socket.open(config.console.socket); !e.empty()) {
       status = boot_failure(e);
@@ -117,8 +134,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
                  (config.console.socket.empty() ? "" : ", control socket " + config.console.socket));
       if (console && !console->open()) {
         status = boot_failure("cannot open the interactive console on the terminal");
-      } else if (!stop_requested) {
-        loop.run();
+      } else if (!stop_requested && !loop.run()) {
+        status = 1;
       }
       if (console) console->close();
     }

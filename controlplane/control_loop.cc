@@ -20,16 +20,17 @@ sigset_t stop_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
+
+}  // namespace
 
 int64_t monotonic_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
-
-}  // namespace
 
 void block_stop_signals() {
   sigset_t set = stop_signals();
@@ -48,8 +49,8 @@ std::string ControlLoop::open_signals() {
   return "";
 }
 
-void ControlLoop::run() {
-  int64_t next_tick = monotonic_ms() + 1000;
+bool ControlLoop::run() {
+  int64_t next_tick = monotonic_ms() + kTickMs;
   std::vector<pollfd> fds;
   while (!stop_) {
     fds.clear();
@@ -60,23 +61,29 @@ void ControlLoop::run() {
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait < 0 ? 0 : wait));
     if (ready < 0 && errno != EINTR) {
       log_error(std::string("control loop: poll failed: ") + std::strerror(errno));
-      return;
+      return false;
     }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info;
       if (::read(signal_fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
-        log_notice(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) + ", stopping");
-        stop_ = true;
+        if (info.ssi_signo == SIGHUP) {
+          // A closed terminal or a reload habit must not kill a load balancer.
+          log_warning("received SIGHUP: configuration reload is not available in this version; ignored");
+        } else {
+          log_notice(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) + ", stopping");
+          stop_ = true;
+        }
       }
     }
     if (console_ != nullptr && (fds[1].revents & (POLLIN | POLLHUP))) console_->on_readable();
     const int64_t now = monotonic_ms();
     if (socket_ != nullptr) socket_->process(fds, now / 1000);
     if (now >= next_tick) {
-      tick_();
-      next_tick = now + 1000;
+      tick_(now);
+      next_tick = now + kTickMs;
     }
   }
+  return true;
 }
 
 }  // namespace dplb::controlplane

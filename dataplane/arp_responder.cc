@@ -9,7 +9,8 @@
 
 namespace dplb::dataplane {
 
-PacketVerdict answer_arp(rte_mbuf* frame, const PortIdentity& port) {
+PacketVerdict answer_arp(rte_mbuf* frame, const PortIdentity& port, NeighbourObservation* seen) {
+  seen->valid = false;
   constexpr uint32_t kLength = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
   if (rte_pktmbuf_data_len(frame) < kLength) return PacketVerdict::drop(DropReason::arp_malformed);
   auto* eth = rte_pktmbuf_mtod(frame, rte_ether_hdr*);
@@ -20,14 +21,21 @@ PacketVerdict answer_arp(rte_mbuf* frame, const PortIdentity& port) {
     return PacketVerdict::drop(DropReason::arp_malformed);
   }
   const uint16_t op = rte_be_to_cpu_16(arp->arp_opcode);
-  if (op == RTE_ARP_OP_REPLY) return PacketVerdict::drop(DropReason::arp_reply_ignored);
-  if (op != RTE_ARP_OP_REQUEST) return PacketVerdict::drop(DropReason::arp_unknown_op);
+  if (op != RTE_ARP_OP_REQUEST && op != RTE_ARP_OP_REPLY) return PacketVerdict::drop(DropReason::arp_unknown_op);
   rte_arp_ipv4& data = arp->arp_data;
-  // A gratuitous request (sender == target) announces, it does not ask.
-  if (data.arp_sip == data.arp_tip) return PacketVerdict::drop(DropReason::arp_reply_ignored);
-  if (port.ipv4 == 0 || data.arp_tip != rte_cpu_to_be_32(port.ipv4)) {
-    return PacketVerdict::drop(DropReason::arp_request_other);
+  const uint32_t ours = rte_cpu_to_be_32(port.ipv4);
+  const bool for_us = port.ipv4 != 0 && data.arp_tip == ours;
+  if (data.arp_sip != 0) {
+    seen->valid = true;
+    seen->addressed_to_us = for_us && data.arp_sip != data.arp_tip;
+    seen->claims_our_address =
+        data.arp_sip == ours && std::memcmp(data.arp_sha.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN) != 0;
+    seen->ipv4 = rte_be_to_cpu_32(data.arp_sip);
+    std::memcpy(seen->mac.data(), data.arp_sha.addr_bytes, RTE_ETHER_ADDR_LEN);
   }
+  // Replies, and requests that announce (sender == target), ask nothing of us.
+  if (op == RTE_ARP_OP_REPLY || data.arp_sip == data.arp_tip) return PacketVerdict::consume();
+  if (!for_us) return PacketVerdict::drop(DropReason::arp_request_other);
   rte_ether_addr own;
   std::memcpy(own.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN);
   arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);

@@ -11,7 +11,6 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::unknown_ethertype: return "unknown-ethertype";
     case DropReason::arp_malformed: return "arp-malformed";
     case DropReason::arp_request_other: return "arp-request-other";
-    case DropReason::arp_reply_ignored: return "arp-reply-ignored";
     case DropReason::arp_unknown_op: return "arp-unknown-op";
     case DropReason::ipv4_truncated: return "ipv4-truncated";
     case DropReason::ipv4_bad_header: return "ipv4-bad-header";

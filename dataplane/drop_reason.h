@@ -15,7 +15,6 @@ enum class DropReason : uint8_t {
   unknown_ethertype,  // no protocol handler registered for the EtherType
   arp_malformed,      // not Ethernet/IPv4 ARP, or shorter than an ARP packet
   arp_request_other,  // a request for an address that is not ours
-  arp_reply_ignored,  // replies and gratuitous ARP: nothing here waits for them
   arp_unknown_op,     // RARP, InARP and other operations
   ipv4_truncated,     // shorter than its header or its total length says
   ipv4_bad_header,    // version not 4 or header length under 20 bytes

@@ -6,13 +6,16 @@ namespace dplb::dataplane {
 
 // What a protocol handler decided for one frame it was given: send it back
 // out of the port it came in on (it was rewritten in place into the answer),
-// or drop it for a reason.
+// consume it (its information went to the control plane), or drop it for a
+// reason. Only drops count as drops.
 struct PacketVerdict {
   bool transmit = false;
-  DropReason reason = DropReason::count_;
+  DropReason reason = DropReason::count_;  // count_: consumed, not dropped
 
   static PacketVerdict send() { return {true, DropReason::count_}; }
+  static PacketVerdict consume() { return {false, DropReason::count_}; }
   static PacketVerdict drop(DropReason r) { return {false, r}; }
+  bool dropped() const { return !transmit && reason != DropReason::count_; }
 };
 
 }  // namespace dplb::dataplane

@@ -8,8 +8,9 @@
 
 namespace dplb::dataplane {
 
-Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters)
-    : index_(index), ports_(std::move(ports)), io_(io), counters_(counters) {}
+Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters,
+               ControlChannel* control)
+    : index_(index), ports_(std::move(ports)), io_(io), counters_(counters), control_(control) {}
 
 uint32_t Worker::receive(uint16_t port) {
   rte_mbuf* burst[kBurstSize];
@@ -30,10 +31,22 @@ uint32_t Worker::receive(uint16_t port) {
     PacketVerdict verdict = PacketVerdict::drop(frame.reason);
     if (frame.accepted) {
       switch (frame.ethertype) {
-        case kEtherTypeArp:
-          verdict = answer_arp(m, identity);
+        case kEtherTypeArp: {
+          NeighbourObservation seen;
+          verdict = answer_arp(m, identity, &seen);
           if (verdict.transmit) counters.arp_replies_sent.increment();
+          if (seen.valid && control_ != nullptr) {
+            ControlEvent event;
+            event.kind = ControlEvent::Kind::neighbour_seen;
+            event.port = static_cast<uint8_t>(port);
+            event.addressed_to_us = seen.addressed_to_us;
+            event.claims_our_address = seen.claims_our_address;
+            event.ipv4 = seen.ipv4;
+            event.mac = seen.mac;
+            control_->post_event(event);
+          }
           break;
+        }
         case kEtherTypeIpv4:
           verdict = ipv4_input(m, identity);
           if (verdict.transmit) counters.icmp_echo_replies_sent.increment();
@@ -46,7 +59,7 @@ uint32_t Worker::receive(uint16_t port) {
     if (verdict.transmit) {
       answers[answer_count++] = m;
     } else {
-      counters.drop(verdict.reason).increment();
+      if (verdict.dropped()) counters.drop(verdict.reason).increment();
       dropped[dropped_count++] = m;
     }
   }
@@ -72,8 +85,26 @@ void Worker::transmit(uint16_t port, rte_mbuf** frames, uint16_t count) {
   }
 }
 
+uint32_t Worker::run_commands() {
+  if (control_ == nullptr) return 0;
+  ControlCommand commands[kBurstSize];
+  const unsigned n = control_->take_commands(commands, kBurstSize);
+  for (unsigned i = 0; i < n; ++i) {
+    const ControlCommand& c = commands[i];
+    if (c.kind == ControlCommand::Kind::transmit) {
+      rte_mbuf* frame = c.frame;
+      if (c.port < ports_.size()) {
+        transmit(c.port, &frame, 1);
+      } else {
+        rte_pktmbuf_free(frame);
+      }
+    }
+  }
+  return n;
+}
+
 uint32_t Worker::poll_once() {
-  uint32_t handled = 0;
+  uint32_t handled = run_commands();
   for (uint16_t port = 0; port < ports_.size(); ++port) handled += receive(port);
   return handled;
 }

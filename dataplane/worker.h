@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dataplane/ethernet_classifier.h"
+#include "dataplane/control_channel.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
 #include "dataplane/worker_counters.h"
@@ -19,7 +20,9 @@ inline constexpr uint16_t kBurstSize = 32;
 // pass found nothing and idle_sleep_us asks for it.
 class Worker {
  public:
-  Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters);
+  // `control` may be null where no control plane listens (some tests).
+  Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters,
+         ControlChannel* control = nullptr);
 
   // One pass over every RX queue; returns the number of packets handled.
   // The simulation calls this directly, step by step, on its virtual clock.
@@ -33,12 +36,14 @@ class Worker {
 
  private:
   uint32_t receive(uint16_t port);
+  uint32_t run_commands();
   void transmit(uint16_t port, rte_mbuf** frames, uint16_t count);
 
   uint32_t index_;
   std::vector<PortIdentity> ports_;
   PacketIo& io_;
   WorkerCounters& counters_;
+  ControlChannel* control_;
 };
 
 }  // namespace dplb::dataplane

@@ -23,12 +23,22 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     slot->stop = &stop_;
     slot->counters = std::make_unique<WorkerCounters>();
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
-    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters);
+    slot->channel = std::make_unique<ControlChannel>();
+    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters, slot->channel.get());
     slots_.push_back(std::move(slot));
   }
 }
 
 WorkerPool::~WorkerPool() { stop_and_wait(); }
+
+std::string WorkerPool::create_channels() {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    std::string error =
+        slots_[i]->channel->create(static_cast<uint32_t>(i), static_cast<int>(rte_lcore_to_socket_id(slots_[i]->lcore)));
+    if (!error.empty()) return error;
+  }
+  return "";
+}
 
 int WorkerPool::entry(void* arg) {
   auto* slot = static_cast<Slot*>(arg);
@@ -55,6 +65,7 @@ void WorkerPool::stop_and_wait() {
   for (auto& slot : slots_) {
     if (slot->launched) rte_eal_wait_lcore(slot->lcore);
     slot->launched = false;
+    slot->channel->discard_commands();
   }
 }
 

@@ -26,6 +26,11 @@ class WorkerPool {
   std::size_t size() const { return slots_.size(); }
   uint32_t lcore(std::size_t i) const { return slots_[i]->lcore; }
   const WorkerCounters& counters(std::size_t i) const { return *slots_[i]->counters; }
+  ControlChannel& channel(std::size_t i) { return *slots_[i]->channel; }
+  const ControlChannel& channel(std::size_t i) const { return *slots_[i]->channel; }
+
+  // Creates every worker's control rings; returns an error line or "".
+  std::string create_channels();
 
  private:
   struct Slot {
@@ -34,6 +39,7 @@ class WorkerPool {
     const std::atomic<bool>* stop = nullptr;
     std::unique_ptr<WorkerCounters> counters;
     std::unique_ptr<EthdevPacketIo> io;
+    std::unique_ptr<ControlChannel> channel;
     std::unique_ptr<Worker> worker;
     bool launched = false;
   };

@@ -147,9 +147,9 @@ class LabTestCase(unittest.TestCase):
         return subprocess.run([DPLB, "ctl", "-s", self.sock, *args], text=True,
                               capture_output=True, timeout=timeout)
 
-    def start(self, tag: str) -> DplbRun:
+    def start(self, tag: str, dataplane_extra: str = "") -> DplbRun:
         """Start dplb with the lab config and wait until its control socket answers."""
-        run = DplbRun(self, tag, self.write_config(tag))
+        run = DplbRun(self, tag, self.write_config(tag, dataplane_extra=dataplane_extra))
         self.addCleanup(run.kill)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:

@@ -25,7 +25,8 @@ class HostTest(h.LabTestCase):
 
     def setUp(self):
         if HostTest.run_ is None or HostTest.run_.proc.poll() is not None:
-            HostTest.run_ = self.start("host")
+            # Short ARP timers so aging and confirmation happen within a test.
+            HostTest.run_ = self.start("host", dataplane_extra='arp_timeout = "2s"\narp_retry = "300ms"')
             # One dplb serves every test of the class; it is stopped in tearDownClass.
             self._cleanups.clear()
 
@@ -62,6 +63,40 @@ class HostTest(h.LabTestCase):
         self.assertGreaterEqual(h.port_counter(shown, "front", "icmp-echo-replies"), 3, shown)
         self.assertGreaterEqual(h.port_counter(shown, "front", "tx-packets"), 3, shown)
         self.assertEqual(h.port_counter(shown, "front", "tx-full"), 0, shown)
+
+    def arp_entry(self, address: str):
+        """(mac, state) of `address` in `show arp`, or None."""
+        for line in self.ctl("show", "arp").stdout.splitlines():
+            fields = line.split()
+            if fields and fields[0] == address:
+                return fields[1], fields[3]
+        return None
+
+    def test_neighbour_learned_then_confirmed_by_probe(self):
+        self.lab.run("client", "ip", "neigh", "flush", "dev", "eth0", check=False)
+        self.lab.run("client", "ping", "-c", "1", "-W", "1", h.LB_FRONT_ADDR, check=False)
+        entry = self.arp_entry("10.99.1.100")
+        self.assertIsNotNone(entry, self.ctl("show", "arp").stdout)
+        self.assertEqual(entry[0], "02:99:01:01:00:64")  # lab.py's client MAC
+        # After arp_timeout (2 s) the entry goes stale and dplb asks the client by unicast;
+        # the client's kernel answers, so the entry is reachable again and probes were sent.
+        time.sleep(3.5)
+        shown = self.ctl("show", "arp").stdout
+        self.assertEqual(self.arp_entry("10.99.1.100"), ("02:99:01:01:00:64", "reachable"), shown)
+        sent = int(re.search(r"probes-sent (\d+)", shown).group(1))
+        self.assertGreaterEqual(sent, 1, shown)
+
+    def test_static_entries_from_the_console(self):
+        res = self.ctl("arp", "add", "10.99.1.50", "02:00:00:00:00:50")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(self.arp_entry("10.99.1.50"), ("02:00:00:00:00:50", "permanent"))
+        time.sleep(2.5)  # permanent entries never age
+        self.assertEqual(self.arp_entry("10.99.1.50"), ("02:00:00:00:00:50", "permanent"))
+        self.assertEqual(self.ctl("arp", "del", "10.99.1.50").returncode, 0)
+        self.assertIsNone(self.arp_entry("10.99.1.50"))
+        bad = self.ctl("arp", "add", "192.0.2.1", "02:00:00:00:00:50")
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("not inside any port's subnet", bad.stderr)
 
     def test_tshark_decodes_every_frame_cleanly(self):
         capture = os.path.join(self.tmp, "front.pcapng")

@@ -24,11 +24,21 @@ const uint32_t kOurIp = ipv4(10, 99, 1, 2);
 const uint32_t kClientIp = ipv4(10, 99, 1, 100);
 const uint32_t kOtherIp = ipv4(10, 99, 1, 3);
 
+// What the worker must report to the control plane about an ARP sender.
+struct Seen {
+  uint32_t ip;
+  MacAddress mac;
+  bool addressed_to_us;
+  bool claims_our_address;
+  bool operator==(const Seen&) const = default;
+};
+
 struct Fixture {
   const char* what;
   Bytes input;
   std::vector<Bytes> output;          // frames sent back out of the port
   std::optional<DropReason> dropped;  // the drop counter that must move, if any
+  std::optional<Seen> seen = std::nullopt;
 };
 
 Bytes echo_request(std::size_t data_size, Ipv4Fields f = {}) {
@@ -81,18 +91,26 @@ std::vector<Fixture> fixtures() {
       {"ARP request for our address is answered",
        arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, kClientIp, kZeroMac, kOurIp),
        {arp_frame(kClientMac, kOurMac, 2, kOurMac, kOurIp, kClientMac, kClientIp)},
-       std::nullopt},
+       std::nullopt, Seen{kClientIp, kClientMac, true, false}},
       {"padded ARP request keeps its padding in the reply",
        padded(arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, kClientIp, kZeroMac, kOurIp), 60),
        {padded(arp_frame(kClientMac, kOurMac, 2, kOurMac, kOurIp, kClientMac, kClientIp), 60)},
-       std::nullopt},
+       std::nullopt, Seen{kClientIp, kClientMac, true, false}},
       {"ARP request for another address",
        arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, kClientIp, kZeroMac, kOtherIp), {},
-       DropReason::arp_request_other},
-      {"gratuitous ARP request", arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, kClientIp, kZeroMac, kClientIp),
-       {}, DropReason::arp_reply_ignored},
-      {"unsolicited ARP reply", arp_frame(kOurMac, kClientMac, 2, kClientMac, kClientIp, kOurMac, kOurIp), {},
-       DropReason::arp_reply_ignored},
+       DropReason::arp_request_other, Seen{kClientIp, kClientMac, false, false}},
+      {"ARP probe (sender 0.0.0.0) teaches nothing",
+       arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, 0, kZeroMac, kOurIp),
+       {arp_frame(kClientMac, kOurMac, 2, kOurMac, kOurIp, kClientMac, 0)}, std::nullopt},
+      {"gratuitous ARP request is consumed and reported",
+       arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, kClientIp, kZeroMac, kClientIp), {}, std::nullopt,
+       Seen{kClientIp, kClientMac, false, false}},
+      {"ARP reply to us is consumed and reported",
+       arp_frame(kOurMac, kClientMac, 2, kClientMac, kClientIp, kOurMac, kOurIp), {}, std::nullopt,
+       Seen{kClientIp, kClientMac, true, false}},
+      {"another host announcing our address is a conflict",
+       arp_frame(kBroadcastMac, kClientMac, 1, kClientMac, kOurIp, kZeroMac, kOurIp), {}, std::nullopt,
+       Seen{kOurIp, kClientMac, false, true}},
       {"RARP operation", arp_frame(kBroadcastMac, kClientMac, 3, kClientMac, kClientIp, kZeroMac, kOurIp), {},
        DropReason::arp_unknown_op},
       {"ARP truncated to 20 bytes",
@@ -180,10 +198,21 @@ TEST_P(HostFixtureTest, FramesOutAndCounters) {
   dataplane::WorkerCounters counters;
   {
     SimPacketIo io(pool_, 1);
-    dataplane::Worker worker(0, {port}, io, counters);
+    dataplane::ControlChannel control;
+    ASSERT_EQ(control.create(0, SOCKET_ID_ANY), "");
+    dataplane::Worker worker(0, {port}, io, counters, &control);
     io.inject(0, f.input);
     ASSERT_EQ(worker.poll_once(), 1u);
     EXPECT_EQ(io.take_transmitted(0), f.output) << f.what;
+    dataplane::ControlEvent events[4];
+    const unsigned n = control.take_events(events, 4);
+    ASSERT_EQ(n, f.seen ? 1u : 0u) << f.what;
+    if (n == 1) {
+      EXPECT_EQ(events[0].port, 0);
+      EXPECT_EQ((Seen{events[0].ipv4, events[0].mac, events[0].addressed_to_us, events[0].claims_our_address}),
+                *f.seen)
+          << f.what;
+    }
   }
   const auto& pc = counters.ports[0];
   for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) {

@@ -128,6 +128,29 @@ const std::vector<BrokenConfig>& cases() {
          return text;
        }(),
        {"70:1: port: at most 16 ports are supported"}},
+      {"ARP timeout without a unit it knows", with_port("[dataplane]\narp_timeout = \"5min\"\n"),
+       {"2:15: dataplane.arp_timeout: '5min' has an unknown unit 'min' (expected us, ms, s, m, h or d)"}},
+      {"ARP timeout too short", with_port("[dataplane]\narp_timeout = \"10ms\"\n"),
+       {"2:15: dataplane.arp_timeout: 10ms is out of range 1s..1d"}},
+      {"ARP retry as a boolean", with_port("[dataplane]\narp_retry = true\n"),
+       {"2:13: dataplane.arp_retry: expected a duration (\"5s\") or milliseconds, got a boolean"}},
+      {"static ARP entry with a bad MAC", port_with("[[arp]]\naddress = \"10.99.1.7\"\nmac = \"02:99:01\"\n"),
+       {"12:7: arp.mac: '02:99:01' is not a MAC address, like 02:99:02:00:00:0b"}},
+      {"static ARP entry with a multicast MAC",
+       port_with("[[arp]]\naddress = \"10.99.1.7\"\nmac = \"01:00:5e:00:00:12\"\n"),
+       {"12:7: arp.mac: '01:00:5e:00:00:12' is a multicast or broadcast address, not a host's"}},
+      {"static ARP entry off every subnet", port_with("[[arp]]\naddress = \"10.99.9.7\"\nmac = \"02:00:00:00:00:07\"\n"),
+       {"11:11: arp.address: 10.99.9.7 is not inside any port's subnet; a static entry must be on-link"}},
+      {"static ARP entry on a misspelt port",
+       port_with("[[arp]]\naddress = \"10.99.1.7\"\nmac = \"02:00:00:00:00:07\"\nport = \"frnt\"\n"),
+       {"13:8: arp.port: no [[port]] is named 'frnt'; did you mean 'front'?"}},
+      {"static ARP entry for our own address",
+       port_with("[[arp]]\naddress = \"10.99.1.2\"\nmac = \"02:00:00:00:00:07\"\n"),
+       {"11:11: arp.address: 10.99.1.2 is port 'front' own address"}},
+      {"two static ARP entries for one address",
+       port_with("[[arp]]\naddress = \"10.99.1.7\"\nmac = \"02:00:00:00:00:07\"\n"
+                 "[[arp]]\naddress = \"10.99.1.7\"\nmac = \"02:00:00:00:00:08\"\n"),
+       {"14:11: arp.address: 10.99.1.7 already has a static entry (line 10)"}},
       {"port written as a single table", std::string(kDataplane) + "[port]\nname = \"front\"\n",
        {"6:1: port: expected an array of tables ([[port]]), got a table"}},
       {"section written as a value", "dataplane = 1\n" + std::string(kPort),
@@ -170,7 +193,7 @@ TEST(ConfigFile, MissingFileIsReportedNotThrown) {
   LoadResult result = load_config_file("/nonexistent/dplb.toml");
   ASSERT_FALSE(result.config.has_value());
   EXPECT_EQ(result.diagnostics.formatted(),
-            std::vector<std::string>{"/nonexistent/dplb.toml:0:0: cannot read the file"});
+            std::vector<std::string>{"/nonexistent/dplb.toml:0:0: cannot read the file: No such file or directory"});
 }
 
 }  // namespace

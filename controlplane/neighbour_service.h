@@ -1,0 +1,59 @@
+#pragma once
+
+// The owner of the neighbour table. Workers report ARP senders through their
+// control channels; this service learns from them, logs changes and
+// RFC 5227 conflicts, and sends the probes the table asks for as frames
+// handed to worker 0 (the control plane never touches a queue itself).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "controlplane/command_registry.h"
+#include "controlplane/neighbour_table.h"
+#include "dataplane/port_identity.h"
+#include "dataplane/port_setup.h"
+#include "dataplane/worker_pool.h"
+
+struct rte_mempool;
+
+namespace dplb::controlplane {
+
+class NeighbourService {
+ public:
+  NeighbourService(const conf::Config& config, const dataplane::PortSetup& ports, dataplane::WorkerPool& workers);
+  ~NeighbourService();
+
+  // Creates the pool control-plane frames come from and loads static entries.
+  std::string start(int64_t now_ms);
+
+  // Called every control-loop pass: drains worker events, fires timers.
+  void poll(int64_t now_ms);
+
+  void register_commands(CommandRegistry& registry);
+
+  const NeighbourTable& table() const { return table_; }
+  uint64_t probes_sent() const { return probes_sent_; }
+
+ private:
+  void learn(const dataplane::ControlEvent& event, int64_t now_ms);
+  void send_probe(const ArpProbe& probe);
+  std::string port_name(uint16_t port) const;
+  int port_for(uint32_t ipv4) const;
+
+  const conf::Config& config_;
+  const dataplane::PortSetup& ports_;
+  dataplane::WorkerPool& workers_;
+  std::vector<dataplane::PortIdentity> identities_;
+  NeighbourTable table_;
+  rte_mempool* pool_ = nullptr;
+  int64_t now_ms_ = 0;
+  int64_t last_conflict_log_ms_ = -1'000'000;
+  uint64_t probes_sent_ = 0;
+  uint64_t probes_lost_ = 0;
+  uint64_t conflicts_ = 0;
+  uint64_t table_full_ = 0;
+};
+
+}  // namespace dplb::controlplane
