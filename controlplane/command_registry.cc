@@ -46,7 +46,10 @@ bool CommandRegistry::tokenize(std::string_view line, CommandArgs* words, std::s
         continue;
       }
       if (static_cast<unsigned char>(c) < 0x20) {
-        *error = "control character 0x" + std::to_string(static_cast<int>(c)) + " at column " + std::to_string(i + 1);
+        static constexpr char kHex[] = "0123456789abcdef";
+        const auto byte = static_cast<unsigned char>(c);
+        *error = std::string("control character 0x") + kHex[byte >> 4] + kHex[byte & 15] + " at column " +
+                 std::to_string(i + 1);
         return false;
       }
       word.push_back(c);

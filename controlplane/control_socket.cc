@@ -35,6 +35,17 @@ bool someone_listens(const std::string& path) {
 
 ControlSocket::~ControlSocket() { close(); }
 
+std::string ControlSocket::check_available(const std::string& path) {
+  if (someone_listens(path)) {
+    return "console.socket: " + path + " is in use by another running instance; give each instance its own socket";
+  }
+  struct stat existing;
+  if (::lstat(path.c_str(), &existing) == 0 && !S_ISSOCK(existing.st_mode)) {
+    return "console.socket: " + path + " exists and is not a socket; refusing to replace it";
+  }
+  return "";
+}
+
 std::string ControlSocket::open(const std::string& path) {
   sockaddr_un addr;
   if (!fill_address(path, &addr)) return "console.socket: path too long: " + path;
@@ -44,7 +55,11 @@ std::string ControlSocket::open(const std::string& path) {
   if (someone_listens(path)) {
     return "console.socket: " + path + " is in use by another running instance; give each instance its own socket";
   }
-  ::unlink(path.c_str());  // a stale socket left by a killed instance
+  struct stat existing;
+  if (::lstat(path.c_str(), &existing) == 0) {
+    if (!S_ISSOCK(existing.st_mode)) return "console.socket: " + path + " exists and is not a socket; refusing to replace it";
+    ::unlink(path.c_str());  // a stale socket left by a killed instance
+  }
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return std::string("console.socket: socket(): ") + std::strerror(errno);
   mode_t old = ::umask(0117);  // owner and group may use it, as HAProxy's "mode 660"

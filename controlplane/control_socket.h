@@ -26,6 +26,10 @@ class ControlSocket {
   // Creates the parent directory if needed and refuses a path another live
   // instance listens on. Returns an error line or "".
   std::string open(const std::string& path);
+
+  // The same refusal, checked before anything else boots, so a second
+  // instance fails before it touches EAL or the ports.
+  static std::string check_available(const std::string& path);
   void close();
 
   void collect(std::vector<pollfd>& fds) const;

@@ -14,11 +14,13 @@ namespace {
 
 constexpr int kReplyTimeoutMs = 10000;
 
-// Re-quotes words so that "a b" arrives as one word on the other side.
+// Joins the words into one console line. Spaces are kept as separators, so
+// `dplb ctl "show ports"` and `dplb ctl show ports` mean the same (no name
+// in dplb contains a space); quotes and backslashes are escaped.
 std::string command_line(const std::vector<std::string>& words) {
   std::string line;
   for (const auto& w : words) {
-    bool needs_quotes = w.empty() || w.find_first_of(" \t\"\\") != std::string::npos;
+    bool needs_quotes = w.empty();
     std::string word;
     for (char c : w) {
       if (c == '"' || c == '\\') word += '\\';

@@ -32,6 +32,11 @@ int run_ctl(const CommandLine& cl) {
     auto config = load_or_report(cl.config_path);
     if (!config) return 2;
     socket = config->console.socket;
+    if (socket.empty()) {
+      std::fprintf(stderr, "dplb ctl: %s sets console.socket = \"\": that instance has no control socket\n",
+                   cl.config_path.c_str());
+      return 2;
+    }
   }
   if (socket.empty()) socket = dplb::controlplane::kDefaultSocket;
   return dplb::controlplane::run_ctl(socket, cl.ctl_words);

@@ -70,7 +70,8 @@ void InteractiveConsole::on_readable() {
     on_end_of_input_();
     return;
   }
-  // Ctrl-D on an empty line ends the session like `quit`.
+  // A lone Ctrl-D (a read that is nothing else) ends the session like `quit`,
+  // as in a shell; librte_cmdline would otherwise treat it as a key.
   if (n == 1 && buffer[0] == 4) {
     on_end_of_input_();
     return;

@@ -31,6 +31,27 @@ uint64_t free_hugepages() {
   return total;
 }
 
+// True when the only core option in the final argv is the "-l LIST" that
+// build_eal_arguments derived from [dataplane].
+bool core_list_is_derived(const conf::Config& config, const std::vector<std::string>& argv) {
+  std::vector<uint32_t> cores = config.dataplane.workers;
+  cores.push_back(config.dataplane.control_lcore);
+  std::sort(cores.begin(), cores.end());
+  std::string derived;
+  for (uint32_t c : cores) derived += (derived.empty() ? "" : ",") + std::to_string(c);
+  int core_options = 0;
+  bool derived_seen = false;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    bool is_core_option = a == "-l" || a == "-c" || a == "--lcores" || a.rfind("--lcores=", 0) == 0 ||
+                          (a.size() > 2 && (a.rfind("-l", 0) == 0 || a.rfind("-c", 0) == 0) && a[2] != '-');
+    if (!is_core_option) continue;
+    ++core_options;
+    if (a == "-l" && i + 1 < argv.size() && argv[i + 1] == derived) derived_seen = true;
+  }
+  return core_options == 1 && derived_seen;
+}
+
 std::string cpu_set_text(const cpu_set_t& set) {
   std::string out;
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
@@ -43,9 +64,9 @@ std::string cpu_set_text(const cpu_set_t& set) {
 
 std::string check_eal_preconditions(const conf::Config& config, const std::vector<std::string>& eal_argv) {
   const auto& dp = config.dataplane;
-  // Only when the lcore list is still the configuration's: an override on
-  // the command line may map lcores to other CPUs (--lcores 1@3).
-  if (!has_argument(dp.eal_args, {"-l", "-c", "--lcores"}) && !has_argument(eal_argv, {"--lcores", "-c"})) {
+  // Only when the lcore list is still the configuration's: an override in
+  // eal_args or on the command line may map lcores to other CPUs (--lcores 1@3).
+  if (core_list_is_derived(config, eal_argv)) {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
     if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
