@@ -65,6 +65,16 @@ struct StaticArpConfig {
   KeyPositions positions;
 };
 
+// A static route: traffic for `destination` goes to `gateway`, an on-link
+// neighbour of one of the ports.
+struct RouteConfig {
+  Ipv4Prefix destination;
+  Ipv4Address gateway;
+  std::string port;  // empty: the port whose subnet holds the gateway
+  SourcePosition where;
+  KeyPositions positions;
+};
+
 struct Config {
   std::string file;
   DataplaneConfig dataplane;
@@ -72,6 +82,7 @@ struct Config {
   LogConfig log;
   std::vector<PortConfig> ports;
   std::vector<StaticArpConfig> static_arp;
+  std::vector<RouteConfig> routes;
   KeyPositions positions;
 
   // Index of the port whose subnet contains `a`, or -1.

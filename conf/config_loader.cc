@@ -120,6 +120,65 @@ void check_static_arp(const Config& config, Diagnostics& d) {
   }
 }
 
+// The port a route or neighbour entry belongs to: the named one, or the one
+// whose subnet holds `on_link`. Reports and returns -1 when there is none.
+int resolve_port(const Config& config, const std::string& named, const KeyPositions& positions,
+                 SourcePosition fallback, const std::string& section, Ipv4Address on_link, const std::string& what,
+                 Diagnostics& d) {
+  if (!positions.count("port")) {
+    int port = config.port_for(on_link);
+    if (port < 0) {
+      d.error(key_position(positions, what, fallback), section + "." + what + ": " + on_link.to_string() +
+                                                            " is not inside any port's subnet");
+    }
+    return port;
+  }
+  for (std::size_t p = 0; p < config.ports.size(); ++p) {
+    if (config.ports[p].name != named) continue;
+    if (!config.ports[p].address.contains(on_link)) {
+      d.error(key_position(positions, what, fallback), section + "." + what + ": " + on_link.to_string() +
+                                                            " is not inside port '" + named + "' subnet " +
+                                                            config.ports[p].address.to_string());
+      return -1;
+    }
+    return static_cast<int>(p);
+  }
+  std::vector<std::string> names;
+  for (const auto& p : config.ports) names.push_back(p.name);
+  std::string message = section + ".port: no [[port]] is named '" + named + "'";
+  auto matches = close_matches(named, names, 1);
+  if (!matches.empty()) message += "; did you mean '" + matches.front() + "'?";
+  d.error(key_position(positions, "port", fallback), message);
+  return -1;
+}
+
+void check_routes(const Config& config, Diagnostics& d) {
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const RouteConfig& route = config.routes[i];
+    if (!route.positions.count("destination") || !route.positions.count("gateway")) continue;
+    if (resolve_port(config, route.port, route.positions, route.where, "route", route.gateway, "gateway", d) < 0) {
+      continue;
+    }
+    const SourcePosition where = key_position(route.positions, "destination", route.where);
+    for (const auto& p : config.ports) {
+      if (p.address.address == route.gateway) {
+        d.error(key_position(route.positions, "gateway", route.where),
+                "route.gateway: " + route.gateway.to_string() + " is port '" + p.name + "' own address");
+      }
+      if (Ipv4Prefix{p.address.network(), p.address.length} == route.destination) {
+        d.error(where, "route.destination: " + route.destination.to_string() + " is port '" + p.name +
+                           "' connected subnet");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.routes[j].destination == route.destination) {
+        d.error(where, "route.destination: " + route.destination.to_string() + " already has a route (line " +
+                           std::to_string(config.routes[j].where.line) + ")");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 LoadResult load_config_text(std::string_view text, const std::string& name) {
@@ -138,6 +197,7 @@ LoadResult load_config_text(std::string_view text, const std::string& name) {
   check_dataplane(config.dataplane, result.diagnostics);
   check_ports(config, root.contains("port"), result.diagnostics);
   check_static_arp(config, result.diagnostics);
+  check_routes(config, result.diagnostics);
   if (result.diagnostics.empty()) result.config = std::move(config);
   return result;
 }

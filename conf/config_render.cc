@@ -53,6 +53,12 @@ std::string render_config(const Config& c) {
       << "rx_descriptors = " << p.rx_descriptors << "\n"
       << "tx_descriptors = " << p.tx_descriptors << "\n";
   }
+  for (const auto& r : c.routes) {
+    o << "\n[[route]]\n"
+      << "destination = " << quoted(r.destination.to_string()) << "\n"
+      << "gateway = " << quoted(r.gateway.to_string()) << "\n";
+    if (!r.port.empty()) o << "port = " << quoted(r.port) << "\n";
+  }
   for (const auto& a : c.static_arp) {
     o << "\n[[arp]]\n"
       << "address = " << quoted(a.address.to_string()) << "\n"

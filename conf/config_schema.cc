@@ -143,13 +143,37 @@ TableSchema<StaticArpConfig> static_arp_schema() {
   return s;
 }
 
+std::string convert_any_prefix(const std::string& text, Ipv4Prefix& out) {
+  auto prefix = parse_ipv4_prefix(text);
+  if (!prefix) return "'" + text + "' is not an IPv4 prefix, like 192.0.2.0/24 or 0.0.0.0/0";
+  if (prefix->address != prefix->network()) {
+    return "'" + text + "' has host bits set; did you mean " + Ipv4Prefix{prefix->network(), prefix->length}.to_string() +
+           "?";
+  }
+  out = *prefix;
+  return "";
+}
+
+TableSchema<RouteConfig> route_schema() {
+  TableSchema<RouteConfig> s("[[route]]", "route");
+  s.required("destination", string_as<RouteConfig, Ipv4Prefix>(&RouteConfig::destination, "string (IPv4 prefix)",
+                                                               "network address/0..32", convert_any_prefix))
+      .required("gateway", string_as<RouteConfig, Ipv4Address>(&RouteConfig::gateway, "string (IPv4 address)",
+                                                               "inside a port's subnet", convert_host_address))
+      .optional("port", string_as<RouteConfig, std::string>(&RouteConfig::port, "string (port name)",
+                                                            "a [[port]] name whose subnet holds the gateway",
+                                                            convert_name));
+  return s;
+}
+
 TableSchema<Config> build_config_schema() {
   TableSchema<Config> s("", "");
   s.optional("dataplane", table(&Config::dataplane, dataplane_schema()))
       .optional("console", table(&Config::console, console_schema()))
       .optional("log", table(&Config::log, log_schema()))
       .optional("port", table_array(&Config::ports, port_schema()))
-      .optional("arp", table_array(&Config::static_arp, static_arp_schema()));
+      .optional("arp", table_array(&Config::static_arp, static_arp_schema()))
+      .optional("route", table_array(&Config::routes, route_schema()));
   return s;
 }
 

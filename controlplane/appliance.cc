@@ -1,6 +1,7 @@
 #include "controlplane/appliance.h"
 
 #include <rte_ethdev.h>
+#include <rte_memory.h>
 
 #include <memory>
 
@@ -85,6 +86,13 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       dataplane::cleanup_eal();
       return 1;
     }
+    dataplane::RouteTable routes;
+    if (std::string e = routes.build(config, SOCKET_ID_ANY); !e.empty()) {
+      log_error(e);
+      dataplane::stop_ports(ports);
+      dataplane::cleanup_eal();
+      return 1;
+    }
     dataplane::WorkerPool workers(config, ports.ports);
     LcoreLoad load;
     LinkWatch links(ports);
@@ -94,7 +102,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       stop_requested = true;
       if (running_loop != nullptr) running_loop->request_stop();
     };
-    ApplianceState state{config, ports, workers, load, request_stop};
+    ApplianceState state{config, ports, workers, routes, load, request_stop};
     CommandRegistry registry;
     register_console_commands(registry, state);
     NeighbourService neighbours(config, ports, workers);

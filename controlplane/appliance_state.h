@@ -5,6 +5,7 @@
 #include "conf/config.h"
 #include "controlplane/lcore_load.h"
 #include "dataplane/port_setup.h"
+#include "dataplane/route_table.h"
 #include "dataplane/worker_pool.h"
 
 namespace dplb::controlplane {
@@ -15,6 +16,7 @@ struct ApplianceState {
   const conf::Config& config;
   const dataplane::PortSetup& ports;
   const dataplane::WorkerPool& workers;
+  const dataplane::RouteTable& routes;
   const LcoreLoad& load;
   std::function<void()> request_stop;
 };

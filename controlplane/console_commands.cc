@@ -1,6 +1,9 @@
 #include "controlplane/console_commands.h"
 
+#include <cstdio>
+
 #include "conf/config_render.h"
+#include "conf/ipv4_address.h"
 #include "controlplane/stats_report.h"
 
 namespace dplb::controlplane {
@@ -26,6 +29,32 @@ void register_console_commands(CommandRegistry& registry, const ApplianceState& 
                 [&state](const CommandArgs&, CommandReply& reply) { reply.text += report_ports(state); }});
   registry.add({{"show", "lcores"}, "", "per-lcore role, busy %, packets per busy second, cycles per packet", 0, 0,
                 [&state](const CommandArgs&, CommandReply& reply) { reply.text += report_lcores(state); }});
+  registry.add({{"show", "routes"}, "[ADDRESS]", "the route table, or the route an address takes", 0, 1,
+                [&state](const CommandArgs& args, CommandReply& reply) {
+                  const auto& config = state.config;
+                  auto port_name = [&](uint16_t p) { return p < config.ports.size() ? config.ports[p].name : "?"; };
+                  if (args.size() == 1) {
+                    auto address = conf::parse_ipv4(args[0]);
+                    if (!address) return reply.fail("'" + args[0] + "' is not an IPv4 address");
+                    auto hop = state.routes.lookup(address->value);
+                    if (!hop) return reply.fail("no route to " + args[0]);
+                    const bool direct = hop->neighbour == address->value;
+                    reply.line(args[0] + (direct ? " is on-link" : " via " + conf::Ipv4Address{hop->neighbour}.to_string()) +
+                               " port " + port_name(hop->port));
+                    return;
+                  }
+                  char line[160];
+                  std::snprintf(line, sizeof(line), "%-20s %-16s %-10s %-13s %s", "destination", "gateway", "port",
+                                "origin", "state");
+                  reply.line(line);
+                  for (const auto& r : state.routes.routes()) {
+                    std::snprintf(line, sizeof(line), "%-20s %-16s %-10s %-13s %s", r.destination.to_string().c_str(),
+                                  r.gateway ? conf::Ipv4Address{*r.gateway}.to_string().c_str() : "-",
+                                  port_name(r.port).c_str(), dataplane::route_origin_name(r.origin),
+                                  r.active ? "active" : "standby");
+                    reply.line(line);
+                  }
+                }});
   registry.add({{"quit"}, "", "stop the appliance (ports stopped, exit 0)", 0, 0,
                 [&state](const CommandArgs&, CommandReply& reply) {
                   reply.line("stopping");

@@ -98,6 +98,15 @@ class HostTest(h.LabTestCase):
         self.assertEqual(bad.returncode, 1)
         self.assertIn("not inside any port's subnet", bad.stderr)
 
+    def test_routes(self):
+        shown = self.ctl("show", "routes").stdout
+        self.assertRegex(shown, r"(?m)^10\.99\.1\.0/24\s+-\s+front\s+connected\s+active", shown)
+        self.assertRegex(shown, r"(?m)^10\.99\.2\.0/24\s+-\s+back\s+connected\s+active", shown)
+        self.assertEqual(self.ctl("show", "routes", "10.99.2.11").stdout.strip(), "10.99.2.11 is on-link port back")
+        res = self.ctl("show", "routes", "8.8.8.8")
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("no route to 8.8.8.8", res.stderr)
+
     def test_tshark_decodes_every_frame_cleanly(self):
         capture = os.path.join(self.tmp, "front.pcapng")
         # Capture on the switch side of lb1's front veth: exactly what dplb put on the wire.
