@@ -15,6 +15,7 @@
 #include "controlplane/lcore_load.h"
 #include "controlplane/logger.h"
 #include "controlplane/neighbour_service.h"
+#include "controlplane/ping_service.h"
 #include "dataplane/eal_arguments.h"
 #include "dataplane/eal_runtime.h"
 #include "dataplane/port_setup.h"
@@ -93,7 +94,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       dataplane::cleanup_eal();
       return 1;
     }
-    dataplane::WorkerPool workers(config, ports.ports);
+    dataplane::WorkerPool workers(config, ports.ports, ports.pools);
     LcoreLoad load;
     LinkWatch links(ports);
     bool stop_requested = false;
@@ -107,6 +108,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     register_console_commands(registry, state);
     NeighbourService neighbours(config, ports, workers);
     neighbours.register_commands(registry);
+    PingService pings(config, routes, neighbours, workers);
+    pings.register_commands(registry);
     ControlSocket socket(registry);
     std::unique_ptr<InteractiveConsole> console;
     if (options.interactive) {
@@ -116,7 +119,21 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     for (std::size_t w = 0; w < workers.size(); ++w) lcore_counters.push_back(&workers.counters(w).lcore);
     int64_t next_second = 0;
     ControlLoop loop(config.console.socket.empty() ? nullptr : &socket, console.get(), [&](int64_t now_ms) {
-      neighbours.poll(now_ms);
+      // Worker events, by kind, then the services' own timers.
+      dataplane::ControlEvent events[64];
+      for (std::size_t w = 0; w < workers.size(); ++w) {
+        unsigned n;
+        while ((n = workers.channel(w).take_events(events, 64)) > 0) {
+          for (unsigned i = 0; i < n; ++i) {
+            switch (events[i].kind) {
+              case dataplane::ControlEvent::Kind::neighbour_seen: neighbours.learn(events[i], now_ms); break;
+              case dataplane::ControlEvent::Kind::echo_reply: pings.on_reply(events[i]); break;
+            }
+          }
+        }
+      }
+      neighbours.tick(now_ms);
+      pings.tick(now_ms);
       if (now_ms >= next_second) {
         load.sample(lcore_counters);
         links.poll();

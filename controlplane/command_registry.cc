@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "conf/did_you_mean.h"
 
@@ -96,14 +97,25 @@ std::string CommandRegistry::suggestions(const CommandArgs& words) const {
 }
 
 CommandReply CommandRegistry::execute(std::string_view line) const {
+  std::optional<CommandReply> result;
+  execute_async(line, [&result](CommandReply reply) { result = std::move(reply); });
+  if (!result) {
+    CommandReply pending;
+    pending.fail("this command runs in the background; use the console or dplb ctl");
+    return pending;
+  }
+  return *result;
+}
+
+void CommandRegistry::execute_async(std::string_view line, CommandDone done) const {
   CommandReply reply;
   CommandArgs words;
   std::string error;
   if (!tokenize(line, &words, &error)) {
     reply.fail(error);
-    return reply;
+    return done(std::move(reply));
   }
-  if (words.empty()) return reply;
+  if (words.empty()) return done(std::move(reply));
   const CommandSpec* spec = match(words);
   if (spec == nullptr) {
     bool prefix_of_some = false;
@@ -113,20 +125,21 @@ CommandReply CommandRegistry::execute(std::string_view line) const {
     }
     reply.fail(std::string(prefix_of_some ? "incomplete" : "unknown") + " command '" + join(words, words.size()) +
                "'" + suggestions(words));
-    return reply;
+    return done(std::move(reply));
   }
   CommandArgs args(words.begin() + static_cast<std::ptrdiff_t>(spec->words.size()), words.end());
   if (args.size() < spec->min_args || args.size() > spec->max_args) {
     reply.fail("wrong number of arguments; usage: " + full_usage(*spec));
-    return reply;
+    return done(std::move(reply));
   }
   try {
+    if (spec->run_async) return spec->run_async(args, done);
     spec->run(args, reply);
   } catch (const std::exception& e) {
     reply = CommandReply{};
     reply.fail(std::string("command failed: ") + e.what());
   }
-  return reply;
+  done(std::move(reply));
 }
 
 std::string CommandRegistry::help_text(const CommandArgs& filter) const {

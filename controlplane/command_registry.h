@@ -22,6 +22,7 @@ struct CommandReply {
 };
 
 using CommandArgs = std::vector<std::string>;
+using CommandDone = std::function<void(CommandReply)>;
 
 struct CommandSpec {
   std::vector<std::string> words;  // the fixed words: {"show", "ports"}
@@ -30,6 +31,9 @@ struct CommandSpec {
   std::size_t min_args = 0;
   std::size_t max_args = 0;
   std::function<void(const CommandArgs&, CommandReply&)> run;
+  // Set instead of `run` for commands that take time (ping): the command
+  // calls `done` later, from the control loop, and must never block it.
+  std::function<void(const CommandArgs&, CommandDone done)> run_async = {};
 };
 
 // The one command set behind the interactive console and the control socket.
@@ -40,6 +44,11 @@ class CommandRegistry {
   void add(CommandSpec spec);
 
   // Never throws and never stops the appliance: a bad line is an error reply.
+  // `done` is called exactly once, at once for most commands, later for
+  // commands that run in the background.
+  void execute_async(std::string_view line, CommandDone done) const;
+
+  // For commands that complete at once (tests, scripts of simple commands).
   CommandReply execute(std::string_view line) const;
 
   // "help" output: every command whose name starts with `filter`.

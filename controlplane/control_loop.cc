@@ -55,7 +55,7 @@ bool ControlLoop::run() {
   while (!stop_) {
     fds.clear();
     fds.push_back({signal_fd_, POLLIN, 0});
-    if (console_ != nullptr) fds.push_back({console_->fd(), POLLIN, 0});
+    if (console_ != nullptr) fds.push_back({console_->busy() ? -1 : console_->fd(), POLLIN, 0});
     if (socket_ != nullptr) socket_->collect(fds);
     int64_t wait = next_tick - monotonic_ms();
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait < 0 ? 0 : wait));

@@ -88,11 +88,13 @@ void ControlSocket::close() {
 void ControlSocket::collect(std::vector<pollfd>& fds) const {
   if (listen_fd_ >= 0) fds.push_back({listen_fd_, POLLIN, 0});
   for (const auto& c : clients_) {
+    if (c.running) continue;  // nothing to read or write until its command finishes
     fds.push_back({c.fd, static_cast<short>(c.out.empty() ? POLLIN : POLLOUT), 0});
   }
 }
 
 void ControlSocket::process(const std::vector<pollfd>& fds, int64_t now_seconds) {
+  now_seconds_ = now_seconds;
   for (const auto& p : fds) {
     if (p.revents == 0) continue;
     if (p.fd == listen_fd_) {
@@ -110,7 +112,8 @@ void ControlSocket::process(const std::vector<pollfd>& fds, int64_t now_seconds)
     }
   }
   for (auto& c : clients_) {
-    if (c.fd >= 0 && now_seconds - c.since > kClientTimeoutSeconds) {
+    // The timeout guards the request and the reply, not a command that takes time.
+    if (c.fd >= 0 && !c.running && now_seconds - c.since > kClientTimeoutSeconds) {
       ++rejected_;
       ::close(c.fd);
       c.fd = -1;
@@ -128,7 +131,7 @@ void ControlSocket::accept_clients(int64_t now_seconds) {
       ::close(fd);
       continue;
     }
-    clients_.push_back({fd, {}, {}, 0, now_seconds});
+    clients_.push_back({next_client_id_++, fd, {}, {}, 0, now_seconds, false});
   }
 }
 
@@ -149,8 +152,16 @@ void ControlSocket::read_request(Client& c) {
     return;
   }
   ++commands_;
-  CommandReply reply = registry_.execute(std::string_view(c.in).substr(0, newline));
-  answer(c, reply.ok, reply.text);
+  c.running = true;
+  const uint64_t id = c.id;
+  registry_.execute_async(std::string_view(c.in).substr(0, newline), [this, id](CommandReply reply) {
+    for (auto& client : clients_) {
+      if (client.id != id || client.fd < 0) continue;
+      client.running = false;
+      client.since = now_seconds_;
+      answer(client, reply.ok, reply.text);
+    }
+  });
 }
 
 void ControlSocket::answer(Client& c, bool ok, const std::string& text) {

@@ -40,11 +40,13 @@ class ControlSocket {
 
  private:
   struct Client {
+    uint64_t id = 0;
     int fd = -1;
     std::string in;
     std::string out;
     std::size_t written = 0;
     int64_t since = 0;
+    bool running = false;  // its command runs in the background
   };
 
   void accept_clients(int64_t now_seconds);
@@ -56,6 +58,8 @@ class ControlSocket {
   std::string path_;
   int listen_fd_ = -1;
   std::vector<Client> clients_;
+  uint64_t next_client_id_ = 1;
+  int64_t now_seconds_ = 0;  // of the last process() call; the loop's monotonic clock
   uint64_t commands_ = 0;
   uint64_t rejected_ = 0;
 };

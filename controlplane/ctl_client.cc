@@ -12,7 +12,8 @@
 namespace dplb::controlplane {
 namespace {
 
-constexpr int kReplyTimeoutMs = 10000;
+// Long enough for the longest background command (ping is capped at 60 s).
+constexpr int kReplyTimeoutMs = 75000;
 
 // Joins the words into one console line. Spaces are kept as separators, so
 // `dplb ctl "show ports"` and `dplb ctl show ports` mean the same (no name

@@ -82,8 +82,17 @@ void InteractiveConsole::on_readable() {
 void InteractiveConsole::on_line(void* parsed, struct cmdline* cl, void* data) {
   auto* self = static_cast<InteractiveConsole*>(data);
   const auto* line = static_cast<const WholeLine*>(parsed);
-  CommandReply reply = self->registry_.execute(line->text);
-  if (!reply.text.empty()) cmdline_printf(cl, "%s", reply.text.c_str());
+  self->busy_ = true;
+  self->in_callback_ = true;
+  self->registry_.execute_async(line->text, [self, cl](CommandReply reply) {
+    // Finished later: librte_cmdline has printed the next prompt already, so
+    // write over it and draw it again below the output.
+    if (!self->in_callback_) cmdline_printf(cl, "\r");
+    if (!reply.text.empty()) cmdline_printf(cl, "%s", reply.text.c_str());
+    if (!self->in_callback_) rdline_redisplay(cmdline_get_rdline(cl));
+    self->busy_ = false;
+  });
+  self->in_callback_ = false;
 }
 
 }  // namespace dplb::controlplane

@@ -23,6 +23,9 @@ class InteractiveConsole {
   void close();
   int fd() const;
   void on_readable();
+  // While a background command runs, the console reads no input (as a shell
+  // waits for its foreground job).
+  bool busy() const { return busy_; }
 
  private:
   static void on_line(void* parsed, struct cmdline* cl, void* data);
@@ -33,6 +36,8 @@ class InteractiveConsole {
   struct cmdline* cl_ = nullptr;
   cmdline_inst* instance_ = nullptr;
   void** context_ = nullptr;
+  bool busy_ = false;
+  bool in_callback_ = false;
 };
 
 }  // namespace dplb::controlplane

@@ -123,17 +123,14 @@ void NeighbourService::send_probe(const ArpProbe& probe) {
   }
 }
 
-void NeighbourService::poll(int64_t now_ms) {
+std::optional<MacAddress> NeighbourService::lookup_or_resolve(uint16_t port, uint32_t ipv4, int64_t now_ms) {
+  if (const Neighbour* n = table_.find(ipv4); n != nullptr && n->state != NeighbourState::incomplete) return n->mac;
+  if (auto probe = table_.resolve(port, ipv4, now_ms)) send_probe(*probe);
+  return std::nullopt;
+}
+
+void NeighbourService::tick(int64_t now_ms) {
   now_ms_ = now_ms;
-  dataplane::ControlEvent events[64];
-  for (std::size_t w = 0; w < workers_.size(); ++w) {
-    unsigned n;
-    while ((n = workers_.channel(w).take_events(events, 64)) > 0) {
-      for (unsigned i = 0; i < n; ++i) {
-        if (events[i].kind == dataplane::ControlEvent::Kind::neighbour_seen) learn(events[i], now_ms);
-      }
-    }
-  }
   std::vector<Neighbour> forgotten;
   for (const auto& probe : table_.tick(now_ms, &forgotten)) send_probe(probe);
   for (const auto& n : forgotten) {

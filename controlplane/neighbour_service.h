@@ -28,8 +28,14 @@ class NeighbourService {
   // Creates the pool control-plane frames come from and loads static entries.
   std::string start(int64_t now_ms);
 
-  // Called every control-loop pass: drains worker events, fires timers.
-  void poll(int64_t now_ms);
+  // What a worker reported about an ARP sender.
+  void learn(const dataplane::ControlEvent& event, int64_t now_ms);
+  // Fires the table's timers and sends the probes they ask for.
+  void tick(int64_t now_ms);
+
+  // The MAC to send to `ipv4` on `port`, or nothing yet: then resolution has
+  // been started (or is under way) and a later call may succeed.
+  std::optional<MacAddress> lookup_or_resolve(uint16_t port, uint32_t ipv4, int64_t now_ms);
 
   void register_commands(CommandRegistry& registry);
 
@@ -37,7 +43,6 @@ class NeighbourService {
   uint64_t probes_sent() const { return probes_sent_; }
 
  private:
-  void learn(const dataplane::ControlEvent& event, int64_t now_ms);
   void send_probe(const ArpProbe& probe);
   std::string port_name(uint16_t port) const;
   int port_for(uint32_t ipv4) const;

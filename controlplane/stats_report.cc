@@ -59,12 +59,14 @@ std::string report_ports(const ApplianceState& state) {
            "  tx-errors " + std::to_string(stats.oerrors) + "  tx-full " + std::to_string(tx_full) + "\n";
     out += "  answered  arp-replies " + std::to_string(arp_replies) + "  icmp-echo-replies " +
            std::to_string(echo_replies) + "\n";
-    // One line per protocol family ("arp-...", "ipv4-...", "icmp-..."), link-level reasons first.
+    // One line per family ("arp-...", "ipv4-...", "icmp-...", "flow-..."), link-level reasons first.
     std::string family;
     for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) {
       std::string name(dataplane::drop_reason_name(static_cast<dataplane::DropReason>(r)));
       std::string this_family = name.substr(0, name.find('-'));
-      if (this_family != "arp" && this_family != "ipv4" && this_family != "icmp") this_family = "link";
+      if (this_family != "arp" && this_family != "ipv4" && this_family != "icmp" && this_family != "flow") {
+        this_family = "link";
+      }
       if (this_family != family) {
         out += (family.empty() ? "" : "\n") + std::string("  drops-") + this_family;
         family = this_family;
@@ -96,6 +98,15 @@ std::string report_lcores(const ApplianceState& state) {
            fixed(all.cycles_per_packet, 0) + "  busy-cycles " + std::to_string(total.busy_cycles) + "  idle-cycles " +
            std::to_string(total.idle_cycles) + "  busy-iterations " + std::to_string(total.busy_iterations) +
            "  idle-iterations " + std::to_string(total.idle_iterations) + "\n";
+    const auto& flows = state.workers.counters(w).flows;
+    const auto& channel = state.workers.channel(w).counters();
+    out += "  flows  redirected-out " + std::to_string(flows.redirected_out.get()) + "  redirected-in " +
+           std::to_string(flows.redirected_in.get()) + "  echo-requests-sent " +
+           std::to_string(flows.echo_requests_sent.get()) + "  echo-replies-received " +
+           std::to_string(flows.echo_replies_received.get()) + "\n";
+    out += "  control  events " + std::to_string(channel.events.get()) + "  events-lost " +
+           std::to_string(channel.events_lost.get()) + "  commands " + std::to_string(channel.commands.get()) +
+           "  commands-lost " + std::to_string(channel.commands_lost.get()) + "\n";
   }
   out += "tsc-hz " + std::to_string(hz) + "  idle-sleep-us " + std::to_string(state.config.dataplane.idle_sleep_us) +
          "\n";

@@ -21,28 +21,40 @@ namespace dplb::dataplane {
 // Worker -> control plane.
 struct ControlEvent {
   enum class Kind : uint8_t {
-    neighbour_seen,  // an ARP packet told us ip -> mac
+    neighbour_seen,  // an ARP packet told us ipv4 -> mac
+    echo_reply,      // an answer to an echo request this worker sent
   };
   Kind kind = Kind::neighbour_seen;
   uint8_t port = 0;
-  bool addressed_to_us = false;  // a request for our address or a reply to us: may create an entry
-  bool claims_our_address = false;  // the sender uses the port's own address: a conflict
-  uint32_t ipv4 = 0;                // host order
-  MacAddress mac{};
-  uint8_t pad_[18]{};
+  bool addressed_to_us = false;     // neighbour_seen: a request for our address or a reply to us
+  bool claims_our_address = false;  // neighbour_seen: the sender uses the port's own address
+  uint32_t ipv4 = 0;                // host order: the ARP sender, or who answered the echo
+  MacAddress mac{};                 // neighbour_seen
+  uint8_t ttl = 0;                  // echo_reply
+  uint8_t pad_ = 0;
+  uint16_t echo_id = 0;             // echo_reply
+  uint16_t echo_sequence = 0;       // echo_reply
+  uint16_t echo_bytes = 0;          // echo_reply: ICMP message length
+  uint32_t rtt_ns = 0;              // echo_reply: measured by the worker with its TSC
+  uint8_t reserved_[4]{};
 };
 static_assert(sizeof(ControlEvent) == 32);
 
 // Control plane -> worker.
 struct ControlCommand {
   enum class Kind : uint8_t {
-    transmit,  // send `frame` out of `port` (ownership passes to the worker)
+    transmit,   // send `frame` out of `port` (ownership passes to the worker)
+    send_echo,  // build and send one ICMP echo request to ipv4/mac from `port`
   };
   Kind kind = Kind::transmit;
   uint8_t port = 0;
-  uint8_t pad_[6]{};
-  rte_mbuf* frame = nullptr;
-  uint8_t reserved_[16]{};
+  uint16_t echo_id = 0;
+  uint16_t echo_sequence = 0;
+  uint16_t echo_data_bytes = 0;  // ICMP data after the 8-byte header
+  rte_mbuf* frame = nullptr;     // transmit
+  uint32_t ipv4 = 0;             // send_echo: destination, host order
+  MacAddress mac{};              // send_echo: next hop
+  uint8_t reserved_[6]{};
 };
 static_assert(sizeof(ControlCommand) == 32);
 

@@ -21,6 +21,7 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::icmp_truncated: return "icmp-truncated";
     case DropReason::icmp_bad_checksum: return "icmp-bad-checksum";
     case DropReason::icmp_unhandled_type: return "icmp-unhandled-type";
+    case DropReason::redirect_full: return "flow-redirect-full";
     case DropReason::count_: break;
   }
   return "invalid";

@@ -24,7 +24,8 @@ enum class DropReason : uint8_t {
   ipv4_unhandled_protocol,  // no handler for this IP protocol
   icmp_truncated,
   icmp_bad_checksum,
-  icmp_unhandled_type,  // ICMP other than echo request
+  icmp_unhandled_type,  // ICMP other than echo request and reply
+  redirect_full,        // the owner worker's redirect ring was full
   count_,
 };
 

@@ -36,6 +36,7 @@ PacketVerdict answer_icmp(rte_mbuf* frame, const PortIdentity& port, uint32_t ip
     return PacketVerdict::drop(DropReason::icmp_bad_checksum);
   }
   auto* icmp = rte_pktmbuf_mtod_offset(frame, rte_icmp_hdr*, l4);
+  if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REPLY && icmp->icmp_code == 0) return PacketVerdict::deliver_echo_reply();
   if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {
     return PacketVerdict::drop(DropReason::icmp_unhandled_type);
   }

@@ -10,7 +10,8 @@ struct rte_mbuf;
 namespace dplb::dataplane {
 
 // ICMP addressed to us (RFC 792): an echo request of any size that fits the
-// frame becomes its echo reply in place; every other type is counted.
+// frame becomes its echo reply in place; an echo reply is delivered to the
+// worker whose ping it answers; every other type is counted.
 // `ip_header_length` includes options; the IPv4 layer has validated it.
 PacketVerdict answer_icmp(rte_mbuf* frame, const PortIdentity& port, uint32_t ip_header_length);
 

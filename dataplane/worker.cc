@@ -4,70 +4,178 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/arp_responder.h"
+#include "dataplane/icmp_echo_request.h"
 #include "dataplane/ipv4_input.h"
 
 namespace dplb::dataplane {
 
 Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters,
-               ControlChannel* control)
-    : index_(index), ports_(std::move(ports)), io_(io), counters_(counters), control_(control) {}
+               WorkerLinks links)
+    : index_(index), ports_(std::move(ports)), io_(io), counters_(counters), links_(links) {}
+
+void Worker::report_neighbour(uint16_t port, const NeighbourObservation& seen) {
+  if (!seen.valid || links_.control == nullptr) return;
+  ControlEvent event;
+  event.kind = ControlEvent::Kind::neighbour_seen;
+  event.port = static_cast<uint8_t>(port);
+  event.addressed_to_us = seen.addressed_to_us;
+  event.claims_our_address = seen.claims_our_address;
+  event.ipv4 = seen.ipv4;
+  event.mac = seen.mac;
+  links_.control->post_event(event);
+}
+
+bool Worker::deliver_echo_reply(rte_mbuf* frame, uint16_t port) {
+  EchoReply reply = read_echo_reply(frame);
+  const uint32_t workers = links_.mesh != nullptr ? links_.mesh->workers() : 1;
+  const uint32_t owner = owner_of_local_id(reply.id, workers);
+  if (owner != index_) {
+    if (!links_.mesh->hand_over(index_, owner, frame)) return false;
+    counters_.flows.redirected_out.increment();
+    return true;  // the owner frees it
+  }
+  counters_.flows.echo_replies_received.increment();
+  if (links_.control != nullptr) {
+    ControlEvent event;
+    event.kind = ControlEvent::Kind::echo_reply;
+    event.port = static_cast<uint8_t>(port);
+    event.ipv4 = reply.source;
+    event.ttl = reply.ttl;
+    event.echo_id = reply.id;
+    event.echo_sequence = reply.sequence;
+    event.echo_bytes = reply.icmp_bytes;
+    if (reply.sent_tsc != 0) {
+      const uint64_t elapsed = rte_rdtsc() - reply.sent_tsc;
+      const uint64_t ns = elapsed * 1'000'000'000ull / rte_get_tsc_hz();
+      event.rtt_ns = static_cast<uint32_t>(std::min<uint64_t>(ns, UINT32_MAX));
+    }
+    links_.control->post_event(event);
+  }
+  rte_pktmbuf_free(frame);
+  return true;
+}
+
+void Worker::handle(rte_mbuf* m, uint16_t port, Burst& burst) {
+  const PortIdentity& identity = ports_[port];
+  PortCounters& counters = counters_.ports[port];
+  FrameVerdict frame = classify_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), identity.link);
+  PacketVerdict verdict = PacketVerdict::drop(frame.reason);
+  if (frame.accepted) {
+    switch (frame.ethertype) {
+      case kEtherTypeArp: {
+        NeighbourObservation seen;
+        verdict = answer_arp(m, identity, &seen);
+        if (verdict.transmit) counters.arp_replies_sent.increment();
+        report_neighbour(port, seen);
+        break;
+      }
+      case kEtherTypeIpv4:
+        verdict = ipv4_input(m, identity);
+        if (verdict.transmit) counters.icmp_echo_replies_sent.increment();
+        break;
+      default:
+        verdict = PacketVerdict::drop(DropReason::unknown_ethertype);
+        break;
+    }
+  }
+  if (verdict.echo_reply) {
+    // A frame handed to its owner is no longer ours; one that could not be
+    // is dropped and counted.
+    m->port = port;
+    if (deliver_echo_reply(m, port)) return;
+    verdict = PacketVerdict::drop(DropReason::redirect_full);
+  }
+  if (verdict.transmit) {
+    burst.answers[burst.answer_count++] = m;
+  } else {
+    if (verdict.dropped()) counters.drop(verdict.reason).increment();
+    burst.dropped[burst.dropped_count++] = m;
+  }
+}
+
+void Worker::finish(uint16_t port, Burst& burst) {
+  if (burst.dropped_count) rte_pktmbuf_free_bulk(burst.dropped, burst.dropped_count);
+  if (burst.answer_count) transmit(port, burst.answers, burst.answer_count);
+  burst.dropped_count = 0;
+  burst.answer_count = 0;
+}
 
 uint32_t Worker::receive(uint16_t port) {
-  rte_mbuf* burst[kBurstSize];
-  const uint16_t received = io_.rx_burst(port, burst, kBurstSize);
+  rte_mbuf* frames[kBurstSize];
+  const uint16_t received = io_.rx_burst(port, frames, kBurstSize);
   if (received == 0) return 0;
-
   PortCounters& counters = counters_.ports[port];
-  const PortIdentity& identity = ports_[port];
-  rte_mbuf* answers[kBurstSize];
-  uint16_t answer_count = 0;
-  rte_mbuf* dropped[kBurstSize];
-  uint16_t dropped_count = 0;
   uint64_t bytes = 0;
+  Burst burst;
   for (uint16_t i = 0; i < received; ++i) {
-    rte_mbuf* m = burst[i];
-    bytes += rte_pktmbuf_pkt_len(m);
-    FrameVerdict frame = classify_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), identity.link);
-    PacketVerdict verdict = PacketVerdict::drop(frame.reason);
-    if (frame.accepted) {
-      switch (frame.ethertype) {
-        case kEtherTypeArp: {
-          NeighbourObservation seen;
-          verdict = answer_arp(m, identity, &seen);
-          if (verdict.transmit) counters.arp_replies_sent.increment();
-          if (seen.valid && control_ != nullptr) {
-            ControlEvent event;
-            event.kind = ControlEvent::Kind::neighbour_seen;
-            event.port = static_cast<uint8_t>(port);
-            event.addressed_to_us = seen.addressed_to_us;
-            event.claims_our_address = seen.claims_our_address;
-            event.ipv4 = seen.ipv4;
-            event.mac = seen.mac;
-            control_->post_event(event);
-          }
-          break;
-        }
-        case kEtherTypeIpv4:
-          verdict = ipv4_input(m, identity);
-          if (verdict.transmit) counters.icmp_echo_replies_sent.increment();
-          break;
-        default:
-          verdict = PacketVerdict::drop(DropReason::unknown_ethertype);
-          break;
-      }
-    }
-    if (verdict.transmit) {
-      answers[answer_count++] = m;
-    } else {
-      if (verdict.dropped()) counters.drop(verdict.reason).increment();
-      dropped[dropped_count++] = m;
-    }
+    bytes += rte_pktmbuf_pkt_len(frames[i]);
+    handle(frames[i], port, burst);
   }
   counters.rx_packets.add(received);
   counters.rx_bytes.add(bytes);
-  if (dropped_count) rte_pktmbuf_free_bulk(dropped, dropped_count);
-  if (answer_count) transmit(port, answers, answer_count);
+  finish(port, burst);
   return received;
+}
+
+uint32_t Worker::take_redirected() {
+  RedirectMesh* mesh = links_.mesh;
+  if (mesh == nullptr || mesh->workers() < 2) return 0;
+  uint32_t taken = 0;
+  rte_mbuf* frames[kBurstSize];
+  for (uint32_t from = 0; from < mesh->workers(); ++from) {
+    if (from == index_) continue;
+    const unsigned n = mesh->take(index_, from, frames, kBurstSize);
+    for (unsigned i = 0; i < n; ++i) {
+      // The sender has counted it as received on its port; here it is only
+      // handled, through the same path, which now finds this worker the owner.
+      const uint16_t port = frames[i]->port;
+      Burst burst;
+      handle(frames[i], port, burst);
+      finish(port, burst);
+    }
+    counters_.flows.redirected_in.add(n);
+    taken += n;
+  }
+  return taken;
+}
+
+void Worker::send_echo(const ControlCommand& c) {
+  if (c.port >= ports_.size() || links_.pool == nullptr) return;
+  EchoRequest request;
+  request.destination = c.ipv4;
+  request.next_hop = c.mac;
+  request.id = c.echo_id;
+  request.sequence = c.echo_sequence;
+  request.data_bytes = c.echo_data_bytes;
+  request.sent_tsc = rte_rdtsc();
+  rte_mbuf* frame = build_echo_request(links_.pool, ports_[c.port], request);
+  if (frame == nullptr) return;
+  counters_.flows.echo_requests_sent.increment();
+  transmit(c.port, &frame, 1);
+}
+
+uint32_t Worker::run_commands() {
+  if (links_.control == nullptr) return 0;
+  ControlCommand commands[kBurstSize];
+  const unsigned n = links_.control->take_commands(commands, kBurstSize);
+  for (unsigned i = 0; i < n; ++i) {
+    const ControlCommand& c = commands[i];
+    switch (c.kind) {
+      case ControlCommand::Kind::transmit: {
+        rte_mbuf* frame = c.frame;
+        if (c.port < ports_.size()) {
+          transmit(c.port, &frame, 1);
+        } else {
+          rte_pktmbuf_free(frame);
+        }
+        break;
+      }
+      case ControlCommand::Kind::send_echo:
+        send_echo(c);
+        break;
+    }
+  }
+  return n;
 }
 
 void Worker::transmit(uint16_t port, rte_mbuf** frames, uint16_t count) {
@@ -85,26 +193,9 @@ void Worker::transmit(uint16_t port, rte_mbuf** frames, uint16_t count) {
   }
 }
 
-uint32_t Worker::run_commands() {
-  if (control_ == nullptr) return 0;
-  ControlCommand commands[kBurstSize];
-  const unsigned n = control_->take_commands(commands, kBurstSize);
-  for (unsigned i = 0; i < n; ++i) {
-    const ControlCommand& c = commands[i];
-    if (c.kind == ControlCommand::Kind::transmit) {
-      rte_mbuf* frame = c.frame;
-      if (c.port < ports_.size()) {
-        transmit(c.port, &frame, 1);
-      } else {
-        rte_pktmbuf_free(frame);
-      }
-    }
-  }
-  return n;
-}
-
 uint32_t Worker::poll_once() {
   uint32_t handled = run_commands();
+  handled += take_redirected();
   for (uint16_t port = 0; port < ports_.size(); ++port) handled += receive(port);
   return handled;
 }

@@ -4,28 +4,39 @@
 #include <cstdint>
 #include <vector>
 
-#include "dataplane/ethernet_classifier.h"
 #include "dataplane/control_channel.h"
+#include "dataplane/ethernet_classifier.h"
+#include "dataplane/flow_redirect.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
 #include "dataplane/worker_counters.h"
+
+struct rte_mempool;
 
 namespace dplb::dataplane {
 
 inline constexpr uint16_t kBurstSize = 32;
 
+// What a worker is connected to besides its queues. Every member may be
+// null (or the mesh have one worker) where a test does not need it.
+struct WorkerLinks {
+  ControlChannel* control = nullptr;
+  RedirectMesh* mesh = nullptr;
+  rte_mempool* pool = nullptr;  // for frames the worker originates
+};
+
 // A share-nothing poll-mode worker: it owns one queue pair on every port, the
 // state of the flows on them and its own counters. Nothing here locks,
-// allocates or makes a system call per packet; run() sleeps only when a whole
-// pass found nothing and idle_sleep_us asks for it.
+// allocates from the heap or makes a system call per packet; run() sleeps
+// only when a whole pass found nothing and idle_sleep_us asks for it.
 class Worker {
  public:
-  // `control` may be null where no control plane listens (some tests).
   Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters,
-         ControlChannel* control = nullptr);
+         WorkerLinks links = {});
 
-  // One pass over every RX queue; returns the number of packets handled.
-  // The simulation calls this directly, step by step, on its virtual clock.
+  // One pass: control commands, frames redirected by other workers, then
+  // every RX queue. Returns the number of frames and commands handled. The
+  // simulation calls this directly, step by step.
   uint32_t poll_once();
 
   // The lcore's main loop, until `stop` is set. Splits time into busy and idle
@@ -35,15 +46,30 @@ class Worker {
   uint32_t index() const { return index_; }
 
  private:
-  uint32_t receive(uint16_t port);
+  // Answers and drops collected while handling one burst.
+  struct Burst {
+    rte_mbuf* answers[kBurstSize];
+    uint16_t answer_count = 0;
+    rte_mbuf* dropped[kBurstSize];
+    uint16_t dropped_count = 0;
+  };
+
   uint32_t run_commands();
+  uint32_t take_redirected();
+  uint32_t receive(uint16_t port);
+  void handle(rte_mbuf* frame, uint16_t port, Burst& burst);
+  void finish(uint16_t port, Burst& burst);
+  // True if the echo reply was this worker's (reported) or handed to its owner.
+  bool deliver_echo_reply(rte_mbuf* frame, uint16_t port);
+  void send_echo(const ControlCommand& command);
+  void report_neighbour(uint16_t port, const struct NeighbourObservation& seen);
   void transmit(uint16_t port, rte_mbuf** frames, uint16_t count);
 
   uint32_t index_;
   std::vector<PortIdentity> ports_;
   PacketIo& io_;
   WorkerCounters& counters_;
-  ControlChannel* control_;
+  WorkerLinks links_;
 };
 
 }  // namespace dplb::dataplane

@@ -48,8 +48,18 @@ struct alignas(64) LcoreCounters {
   Counter packets;
 };
 
+// Frames of flows this worker does not own, and frames it owns that another
+// worker received.
+struct alignas(64) FlowCounters {
+  Counter redirected_out;
+  Counter redirected_in;
+  Counter echo_requests_sent;
+  Counter echo_replies_received;
+};
+
 struct WorkerCounters {
   LcoreCounters lcore;
+  FlowCounters flows;
   std::array<PortCounters, kMaxPorts> ports;
 };
 

@@ -2,10 +2,12 @@
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_memory.h>
 
 namespace dplb::dataplane {
 
-WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports) {
+WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports,
+                       const std::vector<rte_mempool*>& pools) {
   std::vector<uint16_t> ethdevs;
   std::vector<PortIdentity> identities;
   for (const auto& p : ports) {
@@ -24,7 +26,8 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     slot->counters = std::make_unique<WorkerCounters>();
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
     slot->channel = std::make_unique<ControlChannel>();
-    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters, slot->channel.get());
+    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters,
+                                            WorkerLinks{slot->channel.get(), &mesh_, pools.empty() ? nullptr : pools[i]});
     slots_.push_back(std::move(slot));
   }
 }
@@ -32,6 +35,9 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
 WorkerPool::~WorkerPool() { stop_and_wait(); }
 
 std::string WorkerPool::create_channels() {
+  if (std::string error = mesh_.create(static_cast<uint32_t>(slots_.size()), SOCKET_ID_ANY); !error.empty()) {
+    return error;
+  }
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     std::string error =
         slots_[i]->channel->create(static_cast<uint32_t>(i), static_cast<int>(rte_lcore_to_socket_id(slots_[i]->lcore)));

@@ -16,7 +16,8 @@ namespace dplb::dataplane {
 // queue pair i of every port.
 class WorkerPool {
  public:
-  WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports);
+  // pools[i] is worker i's mbuf pool (for frames it originates).
+  WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports, const std::vector<rte_mempool*>& pools);
   ~WorkerPool();
 
   // Starts every worker on its lcore; returns an error line or "".
@@ -29,7 +30,8 @@ class WorkerPool {
   ControlChannel& channel(std::size_t i) { return *slots_[i]->channel; }
   const ControlChannel& channel(std::size_t i) const { return *slots_[i]->channel; }
 
-  // Creates every worker's control rings; returns an error line or "".
+  // Creates every worker's control rings and the redirect mesh; returns an
+  // error line or "".
   std::string create_channels();
 
  private:
@@ -47,6 +49,7 @@ class WorkerPool {
   static int entry(void* slot);
 
   std::atomic<bool> stop_{false};
+  RedirectMesh mesh_;
   std::vector<std::unique_ptr<Slot>> slots_;
 };
 

@@ -200,7 +200,7 @@ TEST_P(HostFixtureTest, FramesOutAndCounters) {
     SimPacketIo io(pool_, 1);
     dataplane::ControlChannel control;
     ASSERT_EQ(control.create(0, SOCKET_ID_ANY), "");
-    dataplane::Worker worker(0, {port}, io, counters, &control);
+    dataplane::Worker worker(0, {port}, io, counters, dataplane::WorkerLinks{&control, nullptr, nullptr});
     io.inject(0, f.input);
     ASSERT_EQ(worker.poll_once(), 1u);
     EXPECT_EQ(io.take_transmitted(0), f.output) << f.what;
