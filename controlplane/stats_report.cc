@@ -37,12 +37,16 @@ std::string report_ports(const ApplianceState& state) {
     uint64_t tx_full = 0;
     uint64_t arp_replies = 0;
     uint64_t echo_replies = 0;
+    uint64_t unreachables = 0;
+    uint64_t unreachables_limited = 0;
     uint64_t drops[dataplane::kDropReasonCount] = {};
     for (std::size_t w = 0; w < state.workers.size(); ++w) {
       const auto& pc = state.workers.counters(w).ports[port.index];
       tx_full += pc.tx_full.get();
       arp_replies += pc.arp_replies_sent.get();
       echo_replies += pc.icmp_echo_replies_sent.get();
+      unreachables += pc.icmp_unreachables_sent.get();
+      unreachables_limited += pc.icmp_unreachables_limited.get();
       for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) drops[r] += pc.drops[r].get();
     }
     out += "port " + std::to_string(port.index) + " " + c.name + "  device " + c.device.text + "  driver " +
@@ -58,7 +62,8 @@ std::string report_ports(const ApplianceState& state) {
     out += "  tx-packets " + std::to_string(stats.opackets) + "  tx-bytes " + std::to_string(stats.obytes) +
            "  tx-errors " + std::to_string(stats.oerrors) + "  tx-full " + std::to_string(tx_full) + "\n";
     out += "  answered  arp-replies " + std::to_string(arp_replies) + "  icmp-echo-replies " +
-           std::to_string(echo_replies) + "\n";
+           std::to_string(echo_replies) + "  icmp-port-unreachable " + std::to_string(unreachables) +
+           "  icmp-rate-limited " + std::to_string(unreachables_limited) + "\n";
     // One line per family ("arp-...", "ipv4-...", "icmp-...", "flow-..."), link-level reasons first.
     std::string family;
     for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) {

@@ -18,6 +18,7 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::ipv4_fragment: return "ipv4-fragment";
     case DropReason::ipv4_not_for_us: return "ipv4-not-for-us";
     case DropReason::ipv4_unhandled_protocol: return "ipv4-unhandled-protocol";
+    case DropReason::udp_port_closed: return "udp-port-closed";
     case DropReason::icmp_truncated: return "icmp-truncated";
     case DropReason::icmp_bad_checksum: return "icmp-bad-checksum";
     case DropReason::icmp_unhandled_type: return "icmp-unhandled-type";

@@ -22,6 +22,7 @@ enum class DropReason : uint8_t {
   ipv4_fragment,      // no reassembly: fragments are dropped
   ipv4_not_for_us,    // dplb is a host, not a router
   ipv4_unhandled_protocol,  // no handler for this IP protocol
+  udp_port_closed,          // UDP to us: nothing listens (answered with port unreachable, rate-limited)
   icmp_truncated,
   icmp_bad_checksum,
   icmp_unhandled_type,  // ICMP other than echo request and reply

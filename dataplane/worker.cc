@@ -11,7 +11,12 @@ namespace dplb::dataplane {
 
 Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters,
                WorkerLinks links)
-    : index_(index), ports_(std::move(ports)), io_(io), counters_(counters), links_(links) {}
+    : index_(index),
+      ports_(std::move(ports)),
+      io_(io),
+      counters_(counters),
+      links_(links),
+      icmp_limiter_(rte_get_tsc_hz()) {}
 
 void Worker::report_neighbour(uint16_t port, const NeighbourObservation& seen) {
   if (!seen.valid || links_.control == nullptr) return;
@@ -84,6 +89,14 @@ void Worker::handle(rte_mbuf* m, uint16_t port, Burst& burst) {
     m->port = port;
     if (deliver_echo_reply(m, port)) return;
     verdict = PacketVerdict::drop(DropReason::redirect_full);
+  }
+  if (verdict.reason == DropReason::udp_port_closed && links_.pool != nullptr) {
+    if (!icmp_limiter_.allow(rte_rdtsc())) {
+      counters.icmp_unreachables_limited.increment();
+    } else if (rte_mbuf* error = build_port_unreachable(links_.pool, identity, m); error != nullptr) {
+      counters.icmp_unreachables_sent.increment();
+      burst.answers[burst.answer_count++] = error;
+    }
   }
   if (verdict.transmit) {
     burst.answers[burst.answer_count++] = m;

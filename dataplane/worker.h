@@ -7,6 +7,7 @@
 #include "dataplane/control_channel.h"
 #include "dataplane/ethernet_classifier.h"
 #include "dataplane/flow_redirect.h"
+#include "dataplane/icmp_error.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
 #include "dataplane/worker_counters.h"
@@ -70,6 +71,7 @@ class Worker {
   PacketIo& io_;
   WorkerCounters& counters_;
   WorkerLinks links_;
+  IcmpRateLimiter icmp_limiter_;
 };
 
 }  // namespace dplb::dataplane

@@ -32,6 +32,8 @@ struct alignas(64) PortCounters {
   Counter tx_full;  // frames the TX queue did not take
   Counter arp_replies_sent;
   Counter icmp_echo_replies_sent;
+  Counter icmp_unreachables_sent;
+  Counter icmp_unreachables_limited;  // not sent: over the rate limit
   std::array<Counter, kDropReasonCount> drops;
 
   Counter& drop(DropReason r) { return drops[static_cast<std::size_t>(r)]; }

@@ -18,6 +18,7 @@ import dplb_harness as h  # noqa: E402
 
 
 class HostTest(h.LabTestCase):
+    servers = 1
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -97,6 +98,33 @@ class HostTest(h.LabTestCase):
         bad = self.ctl("arp", "add", "192.0.2.1", "02:00:00:00:00:50")
         self.assertEqual(bad.returncode, 1)
         self.assertIn("not inside any port's subnet", bad.stderr)
+
+    def test_udp_to_a_closed_port_is_refused(self):
+        probe = ("import socket\n"
+                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                 "s.settimeout(3)\n"
+                 "s.connect(('10.99.1.2', 9))\n"
+                 "s.send(b'hello')\n"
+                 "try:\n"
+                 "    s.recv(100)\n"
+                 "    print('answered')\n"
+                 "except ConnectionRefusedError:\n"
+                 "    print('refused')\n"
+                 "except socket.timeout:\n"
+                 "    print('timeout')\n")
+        res = self.lab.run("client", "python3", "-c", probe, check=False, timeout=20)
+        self.assertEqual(res.stdout.strip(), "refused", res.stdout + res.stderr)
+        shown = self.ctl("show", "ports").stdout
+        self.assertGreaterEqual(h.port_counter(shown, "front", "icmp-port-unreachable"), 1, shown)
+
+    def test_appliance_pings_a_server_through_the_other_port(self):
+        res = self.ctl("ping", "10.99.2.11", "count", "3", "interval", "50", timeout=30)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn("from 10.99.2.2 port back", res.stdout)
+        self.assertIn("3 packets transmitted, 3 received", res.stdout)
+        entry = self.arp_entry("10.99.2.11")
+        self.assertIsNotNone(entry)
+        self.assertEqual(entry[0], "02:99:02:01:00:0b")  # lab.py's srv1 MAC, learned by resolution
 
     def test_routes(self):
         shown = self.ctl("show", "routes").stdout
