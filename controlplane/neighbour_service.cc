@@ -27,12 +27,7 @@ NeighbourService::NeighbourService(const conf::Config& config, const dataplane::
       workers_(workers),
       table_(NeighbourTimers{config.dataplane.arp_timeout.milliseconds(), config.dataplane.arp_retry.milliseconds(),
                              config.dataplane.arp_probes, config.dataplane.arp_max_entries}) {
-  for (const auto& p : ports.ports) {
-    dataplane::PortIdentity identity;
-    identity.link.mac = p.mac;
-    identity.ipv4 = p.config.address.address.value;
-    identities_.push_back(identity);
-  }
+  for (const auto& p : ports.ports) identities_.push_back(dataplane::identity_of(p));
 }
 
 NeighbourService::~NeighbourService() { rte_mempool_free(pool_); }

@@ -53,8 +53,9 @@ std::string report_ports(const ApplianceState& state) {
            port.driver + "  " + link_text(port.ethdev) + "\n";
     out += "  mac " + dataplane::format_mac(port.mac) + "  address " + c.address.to_string() + "  gateway " +
            (c.gateway ? c.gateway->to_string() : std::string("none")) + "  mtu " + std::to_string(c.mtu) + "\n";
-    out += "  queues " + std::to_string(port.queues) + "  spreading " + port.spreading + "  rx-cksum ipv4 " +
-           hw(port.rx_ipv4_checksum) + " tcp " + hw(port.rx_tcp_checksum) + "  tx-cksum ipv4 " +
+    out += "  queues " + std::to_string(port.queues) + "  spreading " + port.spreading + "  steering " +
+           port.steering + "\n";
+    out += "  rx-cksum ipv4 " + std::string(hw(port.rx_ipv4_checksum)) + " tcp " + hw(port.rx_tcp_checksum) + "  tx-cksum ipv4 " +
            hw(port.tx_ipv4_checksum) + " tcp " + hw(port.tx_tcp_checksum) + "\n";
     out += "  rx-packets " + std::to_string(stats.ipackets) + "  rx-bytes " + std::to_string(stats.ibytes) +
            "  rx-errors " + std::to_string(stats.ierrors) + "  rx-missed " + std::to_string(stats.imissed) +

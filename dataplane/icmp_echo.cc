@@ -1,5 +1,7 @@
 #include "dataplane/icmp_echo.h"
 
+#include "dataplane/ipv4_checksum.h"
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -47,8 +49,7 @@ PacketVerdict answer_icmp(rte_mbuf* frame, const PortIdentity& port, uint32_t ip
   ip->dst_addr = ip->src_addr;
   ip->src_addr = rte_cpu_to_be_32(port.ipv4);
   ip->time_to_live = kReplyTtl;
-  ip->hdr_checksum = 0;
-  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  finish_ipv4_checksum(frame, ip, port);
   auto* eth = rte_pktmbuf_mtod(frame, rte_ether_hdr*);
   eth->dst_addr = eth->src_addr;
   std::memcpy(eth->src_addr.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN);

@@ -1,5 +1,7 @@
 #include "dataplane/icmp_echo_request.h"
 
+#include "dataplane/ipv4_checksum.h"
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -37,7 +39,7 @@ rte_mbuf* build_echo_request(rte_mempool* pool, const PortIdentity& port, const 
   ip->next_proto_id = IPPROTO_ICMP;
   ip->src_addr = rte_cpu_to_be_32(port.ipv4);
   ip->dst_addr = rte_cpu_to_be_32(request.destination);
-  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  finish_ipv4_checksum(m, ip, port);
 
   auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
   icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;

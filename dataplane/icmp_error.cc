@@ -1,5 +1,7 @@
 #include "dataplane/icmp_error.h"
 
+#include "dataplane/ipv4_checksum.h"
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -52,7 +54,7 @@ rte_mbuf* build_port_unreachable(rte_mempool* pool, const PortIdentity& port, co
   ip->next_proto_id = IPPROTO_ICMP;
   ip->src_addr = rte_cpu_to_be_32(port.ipv4);
   ip->dst_addr = in_ip->src_addr;
-  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  finish_ipv4_checksum(m, ip, port);
   auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
   std::memset(icmp, 0, sizeof(*icmp));
   icmp->icmp_type = 3;  // destination unreachable

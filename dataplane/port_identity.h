@@ -11,6 +11,7 @@ namespace dplb::dataplane {
 struct PortIdentity {
   PortMacFilter link;
   uint32_t ipv4 = 0;  // host byte order
+  bool tx_ipv4_checksum_offload = false;  // the NIC fills IPv4 header checksums
 };
 
 }  // namespace dplb::dataplane

@@ -5,6 +5,10 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/flow_steering.h"
+
+#include <rte_flow.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -148,6 +152,8 @@ bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup
   // The software classifier filters by MAC; promiscuous mode would only add
   // frames to drop. Not every device supports turning it off.
   rte_eth_promiscuous_disable(rt.ethdev);
+  SteeringTier tier = install_flow_steering(rt.ethdev, p.address.address.value, queues);
+  rt.steering = tier.tier + (tier.detail.empty() ? "" : " (" + tier.detail + ")");
   return true;
 }
 
@@ -159,6 +165,14 @@ std::string format_mac(const MacAddress& mac) {
   char text[18];
   std::snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
   return text;
+}
+
+PortIdentity identity_of(const PortRuntime& port) {
+  PortIdentity identity;
+  identity.link.mac = port.mac;
+  identity.ipv4 = port.config.address.address.value;
+  identity.tx_ipv4_checksum_offload = port.tx_ipv4_checksum;
+  return identity;
 }
 
 PortSetup setup_ports(const conf::Config& config) {
@@ -176,6 +190,7 @@ PortSetup setup_ports(const conf::Config& config) {
     setup.notes.push_back(port_label(rt.config) + ": using mac " + format_mac(rt.mac) + ", " +
                           std::to_string(rt.queues) + " queue pair(s), " + std::to_string(rt.rx_descriptors) + "/" +
                           std::to_string(rt.tx_descriptors) + " rx/tx descriptors, spreading: " + rt.spreading +
+                          ", steering: " + rt.steering +
                           ", checksums rx ipv4 " + on_off(rt.rx_ipv4_checksum) + " tcp " +
                           on_off(rt.rx_tcp_checksum) + ", tx ipv4 " + on_off(rt.tx_ipv4_checksum) + " tcp " +
                           on_off(rt.tx_tcp_checksum));
@@ -185,6 +200,10 @@ PortSetup setup_ports(const conf::Config& config) {
 
 void stop_ports(PortSetup& setup) {
   for (auto& rt : setup.ports) {
+    if (rt.steering == "rte_flow") {
+      rte_flow_error error{};
+      rte_flow_flush(rt.ethdev, &error);
+    }
     if (rt.started) rte_eth_dev_stop(rt.ethdev);
     rte_eth_dev_close(rt.ethdev);
     rt.started = false;

@@ -7,6 +7,7 @@
 #include "conf/config.h"
 #include "dataplane/ethernet_classifier.h"
 #include "dataplane/mbuf_pool_sizing.h"
+#include "dataplane/port_identity.h"
 
 struct rte_mempool;
 
@@ -25,6 +26,7 @@ struct PortRuntime {
   uint32_t tx_descriptors = 0;
   std::string spreading;  // how flows reach workers: "rss", "device fanout", "single queue"
   std::string capabilities;  // what the device offers, for the boot log
+  std::string steering;      // how flows dplb opens reach their owner: rte_flow, software redirect, ...
   bool rx_ipv4_checksum = false;
   bool rx_tcp_checksum = false;
   bool tx_ipv4_checksum = false;
@@ -46,5 +48,8 @@ PortSetup setup_ports(const conf::Config& config);
 void stop_ports(PortSetup& setup);
 
 std::string format_mac(const MacAddress& mac);
+
+// What a worker (or the control plane, building frames) needs of a port.
+PortIdentity identity_of(const PortRuntime& port);
 
 }  // namespace dplb::dataplane

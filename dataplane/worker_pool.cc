@@ -12,10 +12,7 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
   std::vector<PortIdentity> identities;
   for (const auto& p : ports) {
     ethdevs.push_back(p.ethdev);
-    PortIdentity identity;
-    identity.link.mac = p.mac;
-    identity.ipv4 = p.config.address.address.value;
-    identities.push_back(identity);
+    identities.push_back(identity_of(p));
   }
   const auto& workers = config.dataplane.workers;
   for (uint32_t i = 0; i < workers.size(); ++i) {

@@ -59,6 +59,8 @@ class MulticoreTest(h.LabTestCase):
         run = self.start("multicore")
         shown = self.ctl("show", "ports").stdout
         self.assertEqual(h.port_counter(shown, "front", "queues"), 2, shown)
+        # net_af_packet has no rte_flow: the software tier must say so.
+        self.assertIn("steering software redirect (the device refuses rte_flow rules", shown)
         res = self.ctl("ping", "10.99.2.11", "count", "10", "interval", "20", timeout=30)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr + run.output())
         self.assertIn("10 packets transmitted, 10 received", res.stdout)

@@ -233,5 +233,33 @@ std::string fixture_name(const ::testing::TestParamInfo<Fixture>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Table, HostFixtureTest, ::testing::ValuesIn(fixtures()), fixture_name);
 
+// With IPv4 checksum offload the reply leaves the header checksum to the NIC
+// and says so in the mbuf; everything else is the same frame.
+TEST(HostChecksumOffload, EchoReplyAsksTheNicForTheHeaderChecksum) {
+  rte_mempool* pool = rte_pktmbuf_pool_create("offload", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(pool, nullptr);
+  dataplane::PortIdentity port;
+  port.link.mac = kOurMac;
+  port.ipv4 = kOurIp;
+  port.tx_ipv4_checksum_offload = true;
+  dataplane::WorkerCounters counters;
+  {
+    SimPacketIo io(pool, 1);
+    dataplane::Worker worker(0, {port}, io, counters);
+    io.inject(0, echo_request(56));
+    worker.poll_once();
+    const auto& raw = io.transmitted_mbufs(0);
+    ASSERT_EQ(raw.size(), 1u);
+    EXPECT_TRUE(raw[0]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+    EXPECT_TRUE(raw[0]->ol_flags & RTE_MBUF_F_TX_IPV4);
+    EXPECT_EQ(raw[0]->l2_len, 14u);
+    EXPECT_EQ(raw[0]->l3_len, 20u);
+    Bytes expected = echo_reply(56);
+    expected[24] = expected[25] = 0;  // left for the NIC
+    EXPECT_EQ(io.take_transmitted(0), std::vector<Bytes>{expected});
+  }
+  rte_mempool_free(pool);
+}
+
 }  // namespace
 }  // namespace dplb::testing

@@ -36,6 +36,9 @@ class SimPacketIo final : public dataplane::PacketIo {
     rx_[port].push_back(m);
   }
 
+  // The mbufs as the worker handed them over (for offload flags), until taken.
+  const std::vector<rte_mbuf*>& transmitted_mbufs(uint16_t port) const { return tx_[port]; }
+
   std::vector<Bytes> take_transmitted(uint16_t port) {
     std::vector<Bytes> out;
     for (auto* m : tx_[port]) {
