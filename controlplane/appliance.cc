@@ -128,6 +128,9 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
             switch (events[i].kind) {
               case dataplane::ControlEvent::Kind::neighbour_seen: neighbours.learn(events[i], now_ms); break;
               case dataplane::ControlEvent::Kind::echo_reply: pings.on_reply(events[i]); break;
+              case dataplane::ControlEvent::Kind::resolve_request:
+                neighbours.resolve_requested(events[i], now_ms);
+                break;
             }
           }
         }

@@ -45,6 +45,7 @@ std::string NeighbourService::start(int64_t now_ms) {
       }
     }
     table_.add_permanent(static_cast<uint16_t>(port), entry.address.value, entry.mac, now_ms);
+    publish(*table_.find(entry.address.value));
   }
   return "";
 }
@@ -72,7 +73,11 @@ void NeighbourService::learn(const dataplane::ControlEvent& event, int64_t now_m
   const Neighbour* before = table_.find(event.ipv4);
   const MacAddress old_mac = before ? before->mac : MacAddress{};
   const bool was_known = before != nullptr && before->state != NeighbourState::incomplete;
-  switch (table_.observe(event.port, event.ipv4, event.mac, event.addressed_to_us, now_ms)) {
+  const NeighbourTable::Learned learned = table_.observe(event.port, event.ipv4, event.mac, event.addressed_to_us, now_ms);
+  if (learned == NeighbourTable::Learned::created || learned == NeighbourTable::Learned::updated) {
+    publish(*table_.find(event.ipv4));
+  }
+  switch (learned) {
     case NeighbourTable::Learned::created:
       log_info("arp: " + ip_text(event.ipv4) + " is at " + mac_text(event.mac) + " on port '" +
                port_name(event.port) + "'");
@@ -118,10 +123,37 @@ void NeighbourService::send_probe(const ArpProbe& probe) {
   }
 }
 
-std::optional<MacAddress> NeighbourService::lookup_or_resolve(uint16_t port, uint32_t ipv4, int64_t now_ms) {
-  if (const Neighbour* n = table_.find(ipv4); n != nullptr && n->state != NeighbourState::incomplete) return n->mac;
-  if (auto probe = table_.resolve(port, ipv4, now_ms)) send_probe(*probe);
-  return std::nullopt;
+bool NeighbourService::resolved(uint32_t ipv4) const {
+  const Neighbour* n = table_.find(ipv4);
+  return n != nullptr && n->state != NeighbourState::incomplete;
+}
+
+void NeighbourService::publish(const Neighbour& n) {
+  dataplane::ControlCommand c;
+  c.kind = dataplane::ControlCommand::Kind::neighbour_set;
+  c.port = static_cast<uint8_t>(n.port);
+  c.ipv4 = n.ipv4;
+  c.mac = n.mac;
+  for (std::size_t w = 0; w < workers_.size(); ++w) workers_.channel(w).post_command(c);
+}
+
+void NeighbourService::withdraw(uint32_t ipv4) {
+  dataplane::ControlCommand c;
+  c.kind = dataplane::ControlCommand::Kind::neighbour_clear;
+  c.ipv4 = ipv4;
+  for (std::size_t w = 0; w < workers_.size(); ++w) workers_.channel(w).post_command(c);
+}
+
+void NeighbourService::resolve_requested(const dataplane::ControlEvent& event, int64_t now_ms) {
+  if (const Neighbour* n = table_.find(event.ipv4); n != nullptr && n->state != NeighbourState::incomplete) {
+    publish(*n);  // the worker's copy was behind; bring it up to date
+    return;
+  }
+  if (auto probe = table_.resolve(event.port, event.ipv4, now_ms)) {
+    send_probe(*probe);
+  } else if (table_.find(event.ipv4) == nullptr) {
+    withdraw(event.ipv4);  // the table is full: the waiting frames cannot be sent
+  }
 }
 
 void NeighbourService::tick(int64_t now_ms) {
@@ -129,6 +161,7 @@ void NeighbourService::tick(int64_t now_ms) {
   std::vector<Neighbour> forgotten;
   for (const auto& probe : table_.tick(now_ms, &forgotten)) send_probe(probe);
   for (const auto& n : forgotten) {
+    withdraw(n.ipv4);
     log_info("arp: forgot " + ip_text(n.ipv4) + " (" + neighbour_state_name(n.state) + ", " +
              std::to_string(n.probes_sent) + " probes unanswered)");
   }
@@ -168,6 +201,7 @@ void NeighbourService::register_commands(CommandRegistry& registry) {
                     return reply.fail(args[0] + " is our own address on port '" + port_name(static_cast<uint16_t>(port)) + "'");
                   }
                   table_.add_permanent(static_cast<uint16_t>(port), address->value, *mac, now_ms_);
+                  publish(*table_.find(address->value));
                   log_notice("arp: permanent entry " + args[0] + " -> " + conf::format_mac(*mac) + " added from the console");
                   reply.line(args[0] + " is at " + conf::format_mac(*mac) + " on port '" +
                              port_name(static_cast<uint16_t>(port)) + "' (permanent)");
@@ -177,6 +211,7 @@ void NeighbourService::register_commands(CommandRegistry& registry) {
                   auto address = conf::parse_ipv4(args[0]);
                   if (!address) return reply.fail("'" + args[0] + "' is not an IPv4 address");
                   if (!table_.remove(address->value)) return reply.fail("no entry for " + args[0]);
+                  withdraw(address->value);
                   reply.line("removed " + args[0]);
                 }});
 }

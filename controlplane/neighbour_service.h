@@ -30,12 +30,13 @@ class NeighbourService {
 
   // What a worker reported about an ARP sender.
   void learn(const dataplane::ControlEvent& event, int64_t now_ms);
+  // A worker has frames waiting for a neighbour its cache does not hold.
+  void resolve_requested(const dataplane::ControlEvent& event, int64_t now_ms);
   // Fires the table's timers and sends the probes they ask for.
   void tick(int64_t now_ms);
 
-  // The MAC to send to `ipv4` on `port`, or nothing yet: then resolution has
-  // been started (or is under way) and a later call may succeed.
-  std::optional<MacAddress> lookup_or_resolve(uint16_t port, uint32_t ipv4, int64_t now_ms);
+  // True when `ipv4` has a usable MAC (reachable, stale or permanent).
+  bool resolved(uint32_t ipv4) const;
 
   void register_commands(CommandRegistry& registry);
 
@@ -44,6 +45,9 @@ class NeighbourService {
 
  private:
   void send_probe(const ArpProbe& probe);
+  // Every worker keeps a copy of the usable entries; these keep it current.
+  void publish(const Neighbour& n);
+  void withdraw(uint32_t ipv4);
   std::string port_name(uint16_t port) const;
   int port_for(uint32_t ipv4) const;
 

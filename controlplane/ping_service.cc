@@ -14,8 +14,6 @@ struct PingService::Session {
   PingOptions options;
   CommandDone done;
   dataplane::NextHop hop;
-  MacAddress next_hop_mac{};
-  bool resolved = false;
   int64_t started_ms = 0;
   int64_t next_send_ms = 0;
   int64_t last_send_ms = 0;
@@ -168,6 +166,10 @@ void PingService::finish(Session& s) {
                  fixed3(s.rtt_max) + " ms");
   } else {
     s.reply.ok = false;  // like ping(8): no answer is a failure
+    if (!neighbours_.resolved(s.hop.neighbour)) {
+      s.reply.line("error: " + ip_text(s.hop.neighbour) + " did not answer ARP on port '" +
+                   config_.ports[s.hop.port].name + "' (host unreachable)");
+    }
   }
   CommandDone done = std::move(s.done);
   done(std::move(s.reply));
@@ -178,22 +180,6 @@ void PingService::tick(int64_t now_ms) {
   const uint32_t workers = static_cast<uint32_t>(workers_.size());
   for (auto& s : sessions_) {
     if (s->finished) continue;
-    if (!s->resolved) {
-      auto mac = neighbours_.lookup_or_resolve(s->hop.port, s->hop.neighbour, now_ms);
-      if (!mac) {
-        if (now_ms - s->started_ms >= kResolveTimeoutMs) {
-          s->reply.fail(ip_text(s->hop.neighbour) + " did not answer ARP on port '" +
-                        config_.ports[s->hop.port].name + "' (host unreachable)");
-          s->finished = true;
-          CommandDone done = std::move(s->done);
-          done(std::move(s->reply));
-        }
-        continue;
-      }
-      s->next_hop_mac = *mac;
-      s->resolved = true;
-      s->next_send_ms = now_ms;
-    }
     while (s->sent < s->options.count && now_ms >= s->next_send_ms) {
       const uint32_t worker = s->sent % workers;
       dataplane::ControlCommand c;
@@ -203,13 +189,14 @@ void PingService::tick(int64_t now_ms) {
       c.echo_sequence = static_cast<uint16_t>(s->sent + 1);
       c.echo_data_bytes = static_cast<uint16_t>(s->options.data_bytes);
       c.ipv4 = s->options.target;
-      c.mac = s->next_hop_mac;
+      c.next_hop = s->hop.neighbour;
       workers_.channel(worker).post_command(c);
       ++s->sent;
       s->last_send_ms = now_ms;
       s->next_send_ms += s->options.interval_ms;
     }
-    const int64_t wait_ms = std::max<int64_t>(1000, s->options.interval_ms);
+    // The first request may wait for ARP (up to the table's retries) in the worker.
+    const int64_t wait_ms = std::max<int64_t>(s->received == 0 ? kResolveTimeoutMs : 1000, s->options.interval_ms);
     if (s->sent == s->options.count && (s->received == s->sent || now_ms - s->last_send_ms >= wait_ms)) finish(*s);
   }
   std::erase_if(sessions_, [](const std::unique_ptr<Session>& s) { return s->finished; });

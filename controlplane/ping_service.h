@@ -29,6 +29,8 @@ struct PingOptions {
 
 class PingService {
  public:
+  // How long a session waits for its first reply when none came: the first
+  // request may be parked in a worker while the next hop is resolved.
   static constexpr int64_t kResolveTimeoutMs = 3000;
   static constexpr int64_t kMaxDurationMs = 60'000;
 

@@ -110,6 +110,10 @@ std::string report_lcores(const ApplianceState& state) {
            std::to_string(flows.redirected_in.get()) + "  echo-requests-sent " +
            std::to_string(flows.echo_requests_sent.get()) + "  echo-replies-received " +
            std::to_string(flows.echo_replies_received.get()) + "\n";
+    const auto& neighbours = state.workers.counters(w).neighbours;
+    out += "  arp-wait  parked " + std::to_string(neighbours.parked.get()) + "  released " +
+           std::to_string(neighbours.released.get()) + "  queue-full " + std::to_string(neighbours.queue_full.get()) +
+           "  unresolved " + std::to_string(neighbours.unresolved.get()) + "\n";
     out += "  control  events " + std::to_string(channel.events.get()) + "  events-lost " +
            std::to_string(channel.events_lost.get()) + "  commands " + std::to_string(channel.commands.get()) +
            "  commands-lost " + std::to_string(channel.commands_lost.get()) + "\n";

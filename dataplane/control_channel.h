@@ -21,8 +21,9 @@ namespace dplb::dataplane {
 // Worker -> control plane.
 struct ControlEvent {
   enum class Kind : uint8_t {
-    neighbour_seen,  // an ARP packet told us ipv4 -> mac
-    echo_reply,      // an answer to an echo request this worker sent
+    neighbour_seen,    // an ARP packet told us ipv4 -> mac
+    echo_reply,        // an answer to an echo request this worker sent
+    resolve_request,   // frames wait for the MAC of ipv4 on port
   };
   Kind kind = Kind::neighbour_seen;
   uint8_t port = 0;
@@ -43,8 +44,10 @@ static_assert(sizeof(ControlEvent) == 32);
 // Control plane -> worker.
 struct ControlCommand {
   enum class Kind : uint8_t {
-    transmit,   // send `frame` out of `port` (ownership passes to the worker)
-    send_echo,  // build and send one ICMP echo request to ipv4/mac from `port`
+    transmit,         // send `frame` out of `port` (ownership passes to the worker)
+    send_echo,        // build one ICMP echo request to ipv4 and send it through next_hop on `port`
+    neighbour_set,    // the owner's table says ipv4 is at mac on port
+    neighbour_clear,  // the owner no longer knows ipv4 (frames waiting for it are dropped)
   };
   Kind kind = Kind::transmit;
   uint8_t port = 0;
@@ -52,9 +55,10 @@ struct ControlCommand {
   uint16_t echo_sequence = 0;
   uint16_t echo_data_bytes = 0;  // ICMP data after the 8-byte header
   rte_mbuf* frame = nullptr;     // transmit
-  uint32_t ipv4 = 0;             // send_echo: destination, host order
-  MacAddress mac{};              // send_echo: next hop
-  uint8_t reserved_[6]{};
+  uint32_t ipv4 = 0;             // send_echo: destination; neighbour_*: the neighbour (host order)
+  MacAddress mac{};              // neighbour_set
+  uint8_t reserved_[2]{};
+  uint32_t next_hop = 0;         // send_echo: the on-link neighbour to send through
 };
 static_assert(sizeof(ControlCommand) == 32);
 

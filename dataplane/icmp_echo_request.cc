@@ -25,7 +25,7 @@ rte_mbuf* build_echo_request(rte_mempool* pool, const PortIdentity& port, const 
     return nullptr;
   }
   auto* eth = reinterpret_cast<rte_ether_hdr*>(data);
-  std::memcpy(eth->dst_addr.addr_bytes, request.next_hop.data(), RTE_ETHER_ADDR_LEN);
+  std::memset(eth->dst_addr.addr_bytes, 0, RTE_ETHER_ADDR_LEN);
   std::memcpy(eth->src_addr.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN);
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 

@@ -14,9 +14,10 @@ namespace dplb::dataplane {
 // measure the round trip without asking anyone.
 inline constexpr uint16_t kEchoTimestampBytes = 8;
 
+// The destination MAC is left zero: the worker fills it from its neighbour
+// cache when it sends the frame (or after resolving the next hop).
 struct EchoRequest {
   uint32_t destination = 0;  // host order
-  MacAddress next_hop{};
   uint16_t id = 0;
   uint16_t sequence = 0;
   uint16_t data_bytes = 56;  // >= kEchoTimestampBytes

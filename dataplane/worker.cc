@@ -3,6 +3,9 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include <cstring>
+#include <iterator>
+
 #include "dataplane/arp_responder.h"
 #include "dataplane/icmp_echo_request.h"
 #include "dataplane/ipv4_input.h"
@@ -16,7 +19,66 @@ Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, Wo
       io_(io),
       counters_(counters),
       links_(links),
-      icmp_limiter_(rte_get_tsc_hz()) {}
+      icmp_limiter_(rte_get_tsc_hz()),
+      neighbours_(links.neighbour_entries),
+      arp_wait_tsc_(kArpWaitSeconds * rte_get_tsc_hz()) {}
+
+void Worker::send_via(uint16_t port, uint32_t next_hop, rte_mbuf* frame) {
+  if (const NeighbourCache::Entry* n = neighbours_.find(next_hop); n != nullptr && n->port == port) {
+    std::memcpy(rte_pktmbuf_mtod(frame, uint8_t*), n->mac.data(), 6);
+    transmit(port, &frame, 1);
+    return;
+  }
+  switch (pending_.park(next_hop, port, frame, rte_rdtsc())) {
+    case ArpPendingQueue::Parked::first:
+      counters_.neighbours.parked.increment();
+      if (links_.control != nullptr) {
+        ControlEvent event;
+        event.kind = ControlEvent::Kind::resolve_request;
+        event.port = static_cast<uint8_t>(port);
+        event.ipv4 = next_hop;
+        links_.control->post_event(event);
+      }
+      break;
+    case ArpPendingQueue::Parked::added:
+      counters_.neighbours.parked.increment();
+      break;
+    case ArpPendingQueue::Parked::full:
+      counters_.neighbours.queue_full.increment();
+      rte_pktmbuf_free(frame);
+      break;
+  }
+}
+
+void Worker::neighbour_resolved(uint32_t ipv4) {
+  rte_mbuf* frames[ArpPendingQueue::kFramesPerDestination];
+  uint16_t port = 0;
+  const unsigned n = pending_.release(ipv4, frames, &port);
+  if (n == 0) return;
+  const NeighbourCache::Entry* entry = neighbours_.find(ipv4);
+  for (unsigned i = 0; i < n; ++i) std::memcpy(rte_pktmbuf_mtod(frames[i], uint8_t*), entry->mac.data(), 6);
+  counters_.neighbours.released.add(n);
+  transmit(entry->port == port ? port : entry->port, frames, static_cast<uint16_t>(n));
+}
+
+void Worker::neighbour_gone(uint32_t ipv4) {
+  neighbours_.clear(ipv4);
+  rte_mbuf* frames[ArpPendingQueue::kFramesPerDestination];
+  uint16_t port = 0;
+  const unsigned n = pending_.release(ipv4, frames, &port);
+  if (n == 0) return;
+  counters_.neighbours.unresolved.add(n);
+  rte_pktmbuf_free_bulk(frames, n);
+}
+
+void Worker::expire_pending() {
+  if (pending_.empty()) return;
+  rte_mbuf* frames[ArpPendingQueue::kFramesPerDestination * 4];
+  const unsigned n = pending_.expire(rte_rdtsc(), arp_wait_tsc_, frames, std::size(frames));
+  if (n == 0) return;
+  counters_.neighbours.unresolved.add(n);
+  rte_pktmbuf_free_bulk(frames, n);
+}
 
 void Worker::report_neighbour(uint16_t port, const NeighbourObservation& seen) {
   if (!seen.valid || links_.control == nullptr) return;
@@ -156,7 +218,6 @@ void Worker::send_echo(const ControlCommand& c) {
   if (c.port >= ports_.size() || links_.pool == nullptr) return;
   EchoRequest request;
   request.destination = c.ipv4;
-  request.next_hop = c.mac;
   request.id = c.echo_id;
   request.sequence = c.echo_sequence;
   request.data_bytes = c.echo_data_bytes;
@@ -164,7 +225,7 @@ void Worker::send_echo(const ControlCommand& c) {
   rte_mbuf* frame = build_echo_request(links_.pool, ports_[c.port], request);
   if (frame == nullptr) return;
   counters_.flows.echo_requests_sent.increment();
-  transmit(c.port, &frame, 1);
+  send_via(c.port, c.next_hop, frame);
 }
 
 uint32_t Worker::run_commands() {
@@ -185,6 +246,13 @@ uint32_t Worker::run_commands() {
       }
       case ControlCommand::Kind::send_echo:
         send_echo(c);
+        break;
+      case ControlCommand::Kind::neighbour_set:
+        neighbours_.set(c.ipv4, c.port, c.mac);
+        neighbour_resolved(c.ipv4);
+        break;
+      case ControlCommand::Kind::neighbour_clear:
+        neighbour_gone(c.ipv4);
         break;
     }
   }
@@ -208,6 +276,7 @@ void Worker::transmit(uint16_t port, rte_mbuf** frames, uint16_t count) {
 
 uint32_t Worker::poll_once() {
   uint32_t handled = run_commands();
+  expire_pending();
   handled += take_redirected();
   for (uint16_t port = 0; port < ports_.size(); ++port) handled += receive(port);
   return handled;

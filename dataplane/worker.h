@@ -7,7 +7,9 @@
 #include "dataplane/control_channel.h"
 #include "dataplane/ethernet_classifier.h"
 #include "dataplane/flow_redirect.h"
+#include "dataplane/arp_pending_queue.h"
 #include "dataplane/icmp_error.h"
+#include "dataplane/neighbour_cache.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
 #include "dataplane/worker_counters.h"
@@ -24,7 +26,12 @@ struct WorkerLinks {
   ControlChannel* control = nullptr;
   RedirectMesh* mesh = nullptr;
   rte_mempool* pool = nullptr;  // for frames the worker originates
+  std::size_t neighbour_entries = 4096;  // size of the worker's neighbour cache
 };
+
+// How long frames may wait for ARP before the worker drops them itself; the
+// owner normally answers (resolved, or given up) well before.
+inline constexpr uint64_t kArpWaitSeconds = 10;
 
 // A share-nothing poll-mode worker: it owns one queue pair on every port, the
 // state of the flows on them and its own counters. Nothing here locks,
@@ -63,6 +70,12 @@ class Worker {
   // True if the echo reply was this worker's (reported) or handed to its owner.
   bool deliver_echo_reply(rte_mbuf* frame, uint16_t port);
   void send_echo(const ControlCommand& command);
+  // Sends a frame the worker built (destination MAC not yet filled) to the
+  // on-link `next_hop`, or parks it until the neighbour is resolved.
+  void send_via(uint16_t port, uint32_t next_hop, rte_mbuf* frame);
+  void neighbour_resolved(uint32_t ipv4);
+  void neighbour_gone(uint32_t ipv4);
+  void expire_pending();
   void report_neighbour(uint16_t port, const struct NeighbourObservation& seen);
   void transmit(uint16_t port, rte_mbuf** frames, uint16_t count);
 
@@ -72,6 +85,9 @@ class Worker {
   WorkerCounters& counters_;
   WorkerLinks links_;
   IcmpRateLimiter icmp_limiter_;
+  NeighbourCache neighbours_;
+  ArpPendingQueue pending_;
+  uint64_t arp_wait_tsc_;
 };
 
 }  // namespace dplb::dataplane

@@ -59,9 +59,18 @@ struct alignas(64) FlowCounters {
   Counter echo_replies_received;
 };
 
+// Frames this worker originated towards on-link neighbours.
+struct alignas(64) NeighbourCounters {
+  Counter parked;       // waited for ARP resolution
+  Counter released;     // sent once the neighbour was resolved
+  Counter queue_full;   // dropped: too many frames or destinations waiting
+  Counter unresolved;   // dropped: the neighbour never answered
+};
+
 struct WorkerCounters {
   LcoreCounters lcore;
   FlowCounters flows;
+  NeighbourCounters neighbours;
   std::array<PortCounters, kMaxPorts> ports;
 };
 

@@ -24,7 +24,8 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
     slot->channel = std::make_unique<ControlChannel>();
     slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters,
-                                            WorkerLinks{slot->channel.get(), &mesh_, pools.empty() ? nullptr : pools[i]});
+                                            WorkerLinks{slot->channel.get(), &mesh_, pools.empty() ? nullptr : pools[i],
+                                                        config.dataplane.arp_max_entries});
     slots_.push_back(std::move(slot));
   }
 }
