@@ -136,20 +136,25 @@ class HostTest(h.LabTestCase):
         self.assertIn("no route to 8.8.8.8", res.stderr)
 
     def test_tshark_decodes_every_frame_cleanly(self):
-        capture = os.path.join(self.tmp, "front.pcapng")
-        # Capture on the switch side of lb1's front veth: exactly what dplb put on the wire.
-        tshark = self.lab.popen("sw", "tshark", "-q", "-i", "lb1-front", "-a", "duration:6", "-w", capture,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        capture = os.path.join(self.tmp, "wire.pcapng")
+        # Capture on the switch side of lb1's veths: exactly what dplb put on both wires.
+        tshark = self.lab.popen("sw", "tshark", "-q", "-i", "lb1-front", "-i", "lb1-back", "-a", "duration:7",
+                                "-w", capture, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(2)  # tshark needs a moment before it captures
         self.lab.run("client", "ip", "neigh", "flush", "dev", "eth0", check=False)
         self.lab.run("client", "ping", "-c", "5", "-i", "0.1", "-W", "1", h.LB_FRONT_ADDR, check=False)
         self.lab.run("client", "ping", "-c", "2", "-s", "1472", "-W", "1", h.LB_FRONT_ADDR, check=False)
         self.lab.run("client", "arping", "-c", "2", h.LB_FRONT_ADDR, check=False, timeout=20)
+        # From the appliance: ARP requests and echo requests out of the back port.
+        self.ctl("arp", "del", "10.99.2.11")
+        self.ctl("ping", "10.99.2.11", "count", "2", "interval", "100", timeout=20)
         _, err = tshark.communicate(timeout=30)
-        ours = f"eth.src == {h.LB_FRONT_MAC}"
+        ours = "(eth.src == 02:99:01:00:01:01 || eth.src == 02:99:02:00:01:01)"  # lb1 front and back
         count = subprocess.run(["tshark", "-r", capture, "-Y", ours], capture_output=True, text=True)
         frames = [l for l in count.stdout.splitlines() if l.strip()]
-        self.assertGreaterEqual(len(frames), 9, f"too few frames from dplb\n{count.stdout}\n{err}")
+        self.assertGreaterEqual(len(frames), 12, f"too few frames from dplb\n{count.stdout}\n{err}")
+        self.assertTrue(any("Who has 10.99.2.11" in f for f in frames), count.stdout)
+        self.assertTrue(any("Echo (ping) request" in f for f in frames), count.stdout)
         bad = subprocess.run(
             ["tshark", "-r", capture, "-o", "ip.check_checksum:TRUE", "-o", "icmp.validate_checksum:TRUE",
              "-Y", f"{ours} && (_ws.malformed || _ws.expert.severity >= warning)"],
