@@ -1,6 +1,6 @@
 #include "dataplane/icmp_echo.h"
 
-#include "dataplane/ipv4_checksum.h"
+#include "dataplane/ipv4_output.h"
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>

@@ -1,6 +1,6 @@
 #include "dataplane/icmp_echo_request.h"
 
-#include "dataplane/ipv4_checksum.h"
+#include "dataplane/ipv4_output.h"
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -15,33 +15,15 @@ namespace dplb::dataplane {
 
 rte_mbuf* build_echo_request(rte_mempool* pool, const PortIdentity& port, const EchoRequest& request) {
   const uint16_t data_bytes = std::max(request.data_bytes, kEchoTimestampBytes);
-  const uint16_t ip_length = static_cast<uint16_t>(sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr) + data_bytes);
-  const uint16_t frame_length = static_cast<uint16_t>(sizeof(rte_ether_hdr) + ip_length);
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (m == nullptr) return nullptr;
-  auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, frame_length));
-  if (data == nullptr) {
+  rte_icmp_hdr* icmp = append_icmp_headers(m, port, request.destination, nullptr,
+                                           static_cast<uint16_t>(sizeof(rte_icmp_hdr) + data_bytes),
+                                           request.sequence, true);
+  if (icmp == nullptr) {
     rte_pktmbuf_free(m);
     return nullptr;
   }
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(data);
-  std::memset(eth->dst_addr.addr_bytes, 0, RTE_ETHER_ADDR_LEN);
-  std::memcpy(eth->src_addr.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN);
-  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-
-  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
-  std::memset(ip, 0, sizeof(*ip));
-  ip->version_ihl = RTE_IPV4_VHL_DEF;
-  ip->total_length = rte_cpu_to_be_16(ip_length);
-  ip->packet_id = rte_cpu_to_be_16(request.sequence);
-  ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-  ip->time_to_live = 64;
-  ip->next_proto_id = IPPROTO_ICMP;
-  ip->src_addr = rte_cpu_to_be_32(port.ipv4);
-  ip->dst_addr = rte_cpu_to_be_32(request.destination);
-  finish_ipv4_checksum(m, ip, port);
-
-  auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
   icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
   icmp->icmp_code = 0;
   icmp->icmp_cksum = 0;

@@ -1,6 +1,6 @@
 #include "dataplane/icmp_error.h"
 
-#include "dataplane/ipv4_checksum.h"
+#include "dataplane/ipv4_output.h"
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -35,27 +35,14 @@ rte_mbuf* build_port_unreachable(rte_mempool* pool, const PortIdentity& port, co
   const uint32_t in_length = rte_be_to_cpu_16(in_ip->total_length);
   const uint32_t quoted = std::min<uint32_t>(in_length, in_header + 8);
   if (rte_pktmbuf_data_len(offending) < sizeof(rte_ether_hdr) + quoted) return nullptr;
-  const uint16_t ip_length = static_cast<uint16_t>(sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr) + quoted);
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (m == nullptr) return nullptr;
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, sizeof(rte_ether_hdr) + ip_length));
-  if (eth == nullptr) {
+  rte_icmp_hdr* icmp = append_icmp_headers(m, port, rte_be_to_cpu_32(in_ip->src_addr), in_eth->src_addr.addr_bytes,
+                                           static_cast<uint16_t>(sizeof(rte_icmp_hdr) + quoted), 0, false);
+  if (icmp == nullptr) {
     rte_pktmbuf_free(m);
     return nullptr;
   }
-  eth->dst_addr = in_eth->src_addr;
-  std::memcpy(eth->src_addr.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN);
-  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
-  std::memset(ip, 0, sizeof(*ip));
-  ip->version_ihl = RTE_IPV4_VHL_DEF;
-  ip->total_length = rte_cpu_to_be_16(ip_length);
-  ip->time_to_live = 64;
-  ip->next_proto_id = IPPROTO_ICMP;
-  ip->src_addr = rte_cpu_to_be_32(port.ipv4);
-  ip->dst_addr = in_ip->src_addr;
-  finish_ipv4_checksum(m, ip, port);
-  auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
   std::memset(icmp, 0, sizeof(*icmp));
   icmp->icmp_type = 3;  // destination unreachable
   icmp->icmp_code = 3;  // port unreachable
