@@ -32,7 +32,7 @@ class SimPacketIo final : public dataplane::PacketIo {
     if (m == nullptr) throw std::runtime_error("mbuf pool exhausted");
     char* data = rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size()));
     if (data == nullptr) throw std::runtime_error("frame larger than one mbuf");
-    std::memcpy(data, frame.data(), frame.size());
+    if (!frame.empty()) std::memcpy(data, frame.data(), frame.size());  // an empty vector's data() may be null
     rx_[port].push_back(m);
   }
 
