@@ -27,6 +27,7 @@ LOG_RECORD = re.compile(r"\bdplb\[\d+\]: (emerg|alert|crit|err|warning|notice|in
 OWN_ERROR = re.compile(r"\bdplb\[\d+\]: (emerg|alert|crit|err): (?!dpdk:)")
 
 DPLB = None    # path of the binary under test, from --dplb
+SOURCE_ROOT = None  # the repository, from --source-root
 lab = None     # tools/lab.py, imported from --source-root
 
 CONFIG = """\
@@ -197,7 +198,7 @@ class LabTestCase(unittest.TestCase):
 
 
 def run_module(module) -> None:
-    global DPLB, lab
+    global DPLB, SOURCE_ROOT, lab
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--dplb", required=True, help="dplb binary under test")
     ap.add_argument("--source-root", required=True, help="repository root (for tools/lab.py)")
@@ -206,6 +207,7 @@ def run_module(module) -> None:
         print("1..0 # SKIP network namespaces need root")
         sys.exit(0)
     DPLB = os.path.abspath(args.dplb)
+    SOURCE_ROOT = os.path.abspath(args.source_root)
     sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.path.insert(0, os.path.join(os.path.abspath(args.source_root), "tools"))
     import lab as lab_module

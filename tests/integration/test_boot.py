@@ -86,6 +86,20 @@ class BootTest(h.LabTestCase):
         self.assertEqual(len(own_errors), 1, f"want one dplb error line\n{run.output()}")
         self.assertIn("port 'front'", own_errors[0], run.output())
 
+    def test_every_command_is_documented(self):
+        """Every command `help` lists has its own heading in docs/console.md."""
+        run = self.start("help")
+        listed = self.ctl("help").stdout
+        with open(os.path.join(h.SOURCE_ROOT, "docs", "console.md")) as f:
+            headings = [l for l in f.read().splitlines() if l.startswith("### `")]
+        for line in listed.splitlines():
+            usage = re.split(r"\s{2,}", line.strip())[0]
+            words = " ".join(w for w in usage.split() if not w.startswith("[") and not w.isupper())
+            self.assertTrue(any(h_.startswith("### `" + words) for h_ in headings),
+                            f"'{words}' has no heading in docs/console.md")
+        self.assertEqual(self.ctl("quit").returncode, 0, run.output())
+        self.assert_exits_cleanly(run, "quit")
+
     def test_e_bogus_command(self):
         run = self.start("bogus")
         res = self.ctl("bogus-command")
