@@ -85,4 +85,42 @@ inline Bytes icmp_message(uint8_t type, uint8_t code, uint16_t id, uint16_t sequ
   return m;
 }
 
+struct TcpFields {
+  uint16_t source_port = 40000;
+  uint16_t destination_port = 80;
+  uint32_t sequence = 1000;
+  uint32_t acknowledgement = 0;
+  uint8_t flags = 0x02;  // SYN
+  uint16_t window = 64240;
+  Bytes options;  // multiple of 4 bytes
+  int data_offset_words = -1;  // -1: computed; anything else: a lie
+  bool corrupt_checksum = false;
+};
+
+// A TCP segment with its checksum over the IPv4 pseudo-header.
+inline Bytes tcp_segment(uint32_t source, uint32_t destination, const TcpFields& f, const Bytes& payload) {
+  const std::size_t header_length = 20 + f.options.size();
+  const uint8_t words = static_cast<uint8_t>(f.data_offset_words >= 0 ? f.data_offset_words : header_length / 4);
+  Bytes segment = FrameBuilder()
+                      .u16(f.source_port)
+                      .u16(f.destination_port)
+                      .u32(f.sequence)
+                      .u32(f.acknowledgement)
+                      .u8(static_cast<uint8_t>(words << 4))
+                      .u8(f.flags)
+                      .u16(f.window)
+                      .u16(0)
+                      .u16(0)
+                      .append(f.options)
+                      .append(payload)
+                      .build();
+  Bytes pseudo = FrameBuilder().u32(source).u32(destination).u8(0).u8(6).u16(static_cast<uint16_t>(segment.size())).build();
+  pseudo.insert(pseudo.end(), segment.begin(), segment.end());
+  uint16_t checksum = internet_checksum(pseudo.data(), pseudo.size());
+  if (f.corrupt_checksum) checksum ^= 0x0f0f;
+  segment[16] = static_cast<uint8_t>(checksum >> 8);
+  segment[17] = static_cast<uint8_t>(checksum);
+  return segment;
+}
+
 }  // namespace dplb::testing
