@@ -2,6 +2,10 @@
 
 namespace dplb::dataplane {
 
+Timer::~Timer() {
+  if (owner_ != nullptr) owner_->cancel(*this);
+}
+
 TimerWheel::~TimerWheel() {
   // Owners may outlive the wheel's use; leave their nodes clean.
   auto release = [](List& list) {

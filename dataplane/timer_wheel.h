@@ -17,9 +17,17 @@ namespace dplb::dataplane {
 
 class TimerWheel;
 
+// Destroying an armed timer disarms it, and destroying the wheel disarms
+// every timer, so owners and the wheel may go away in either order. A timer
+// cannot be copied: a copy would share the original's links.
 struct Timer {
   uint64_t expires = 0;  // tick at which it fires
   bool armed() const { return owner_ != nullptr; }
+
+  Timer() = default;
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  ~Timer();
 
  private:
   friend class TimerWheel;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -67,6 +68,21 @@ TEST(TimerWheel, ACallbackMayRearmItsTimer) {
   });
   EXPECT_EQ(fired, 5);
   EXPECT_FALSE(p.armed());
+}
+
+TEST(TimerWheel, TimersAndTheWheelMayBeDestroyedInEitherOrder) {
+  auto wheel = std::make_unique<TimerWheel>();
+  auto early = std::make_unique<Probe>();
+  Probe late;
+  wheel->schedule(*early, 10);
+  wheel->schedule(late, 20);
+  early.reset();  // an armed timer destroyed first: it leaves the wheel
+  EXPECT_EQ(wheel->armed(), 1u);
+  std::vector<uint64_t> fired;
+  wheel->advance(15, [&](Timer&) { fired.push_back(wheel->now()); });
+  EXPECT_TRUE(fired.empty());
+  wheel.reset();  // the wheel destroyed first: its timers are disarmed
+  EXPECT_FALSE(late.armed());
 }
 
 TEST(TimerWheel, IdleWheelJumps) {
