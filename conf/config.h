@@ -14,6 +14,9 @@
 
 namespace dplb::conf {
 
+// Ports one appliance drives; workers keep fixed per-port counter arrays.
+inline constexpr std::size_t kMaxPorts = 16;
+
 // Where each key of a table was written, so checks that span several keys
 // (duplicates, references) can still point at the right line.
 using KeyPositions = std::map<std::string, SourcePosition>;

@@ -78,6 +78,11 @@ void check_ports(const Config& config, bool port_key_written, Diagnostics& d) {
 }
 
 void check_static_arp(const Config& config, Diagnostics& d) {
+  if (config.static_arp.size() > config.dataplane.arp_max_entries) {
+    d.error(config.static_arp[config.dataplane.arp_max_entries].where,
+            "arp: more [[arp]] entries than dataplane.arp_max_entries (" +
+                std::to_string(config.dataplane.arp_max_entries) + ")");
+  }
   for (std::size_t i = 0; i < config.static_arp.size(); ++i) {
     const StaticArpConfig& entry = config.static_arp[i];
     if (!entry.positions.count("address")) continue;

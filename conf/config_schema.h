@@ -11,9 +11,6 @@ namespace dplb::conf {
 // `--check` needs no DPDK initialisation.
 inline constexpr int64_t kMaxLcore = 127;
 
-// Ports one appliance drives; workers keep fixed per-port counter arrays.
-inline constexpr std::size_t kMaxPorts = 16;
-
 const TableSchema<Config>& config_schema();
 
 // Every key the loader accepts, for docs/config.md and its coverage test.

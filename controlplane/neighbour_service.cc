@@ -200,7 +200,10 @@ void NeighbourService::register_commands(CommandRegistry& registry) {
                   if (config_.ports[static_cast<std::size_t>(port)].address.address == *address) {
                     return reply.fail(args[0] + " is our own address on port '" + port_name(static_cast<uint16_t>(port)) + "'");
                   }
-                  table_.add_permanent(static_cast<uint16_t>(port), address->value, *mac, now_ms_);
+                  if (!table_.add_permanent(static_cast<uint16_t>(port), address->value, *mac, now_ms_)) {
+                    return reply.fail("the neighbour table is full (dataplane.arp_max_entries = " +
+                                      std::to_string(table_.timers().max_entries) + ")");
+                  }
                   publish(*table_.find(address->value));
                   log_notice("arp: permanent entry " + args[0] + " -> " + conf::format_mac(*mac) + " added from the console");
                   reply.line(args[0] + " is at " + conf::format_mac(*mac) + " on port '" +

@@ -45,8 +45,10 @@ std::optional<ArpProbe> NeighbourTable::resolve(uint16_t port, uint32_t ipv4, in
   return ArpProbe{port, ipv4, std::nullopt};
 }
 
-void NeighbourTable::add_permanent(uint16_t port, uint32_t ipv4, const MacAddress& mac, int64_t now_ms) {
+bool NeighbourTable::add_permanent(uint16_t port, uint32_t ipv4, const MacAddress& mac, int64_t now_ms) {
+  if (!entries_.count(ipv4) && entries_.size() >= timers_.max_entries) return false;
   entries_[ipv4] = {ipv4, port, mac, NeighbourState::permanent, now_ms, 0, 0};
+  return true;
 }
 
 bool NeighbourTable::remove(uint32_t ipv4) { return entries_.erase(ipv4) > 0; }

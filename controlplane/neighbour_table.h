@@ -66,7 +66,9 @@ class NeighbourTable {
   // when the address is known, already being resolved, or the table is full.
   std::optional<ArpProbe> resolve(uint16_t port, uint32_t ipv4, int64_t now_ms);
 
-  void add_permanent(uint16_t port, uint32_t ipv4, const MacAddress& mac, int64_t now_ms);
+  // False when `ipv4` is new and the table already holds max_entries: the
+  // bound holds for permanent entries too, since workers' copies share it.
+  bool add_permanent(uint16_t port, uint32_t ipv4, const MacAddress& mac, int64_t now_ms);
   bool remove(uint32_t ipv4);
 
   // Fires due timers: returns the probes to send now; entries given up on

@@ -56,6 +56,11 @@ void Worker::neighbour_resolved(uint32_t ipv4) {
   const unsigned n = pending_.release(ipv4, frames, &port);
   if (n == 0) return;
   const NeighbourCache::Entry* entry = neighbours_.find(ipv4);
+  if (entry == nullptr) {  // the cache refused the entry (full): the frames cannot be addressed
+    counters_.neighbours.unresolved.add(n);
+    rte_pktmbuf_free_bulk(frames, n);
+    return;
+  }
   for (unsigned i = 0; i < n; ++i) std::memcpy(rte_pktmbuf_mtod(frames[i], uint8_t*), entry->mac.data(), 6);
   counters_.neighbours.released.add(n);
   transmit(entry->port == port ? port : entry->port, frames, static_cast<uint16_t>(n));

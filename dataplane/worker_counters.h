@@ -4,7 +4,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "conf/config_schema.h"
+#include "conf/config.h"
 #include "dataplane/drop_reason.h"
 
 namespace dplb::dataplane {

@@ -116,6 +116,40 @@ TEST_F(NeighbourResolutionTest, TheQueueIsBounded) {
   command(dataplane::ControlCommand::Kind::neighbour_clear);
 }
 
+TEST(NeighbourResolutionFullCache, FramesForARefusedEntryAreDroppedNotSent) {
+  rte_mempool* pool = rte_pktmbuf_pool_create("full_cache", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(pool, nullptr);
+  dataplane::ControlChannel control;
+  ASSERT_EQ(control.create(300, SOCKET_ID_ANY), "");
+  dataplane::PortIdentity port;
+  port.link.mac = kOurMac;
+  port.ipv4 = kOurIp;
+  dataplane::WorkerCounters counters;
+  {
+    SimPacketIo io(pool, 1);
+    dataplane::Worker worker(0, {port}, io, counters, dataplane::WorkerLinks{&control, nullptr, pool, 1});
+    auto post = [&](dataplane::ControlCommand::Kind kind, uint32_t ip) {
+      dataplane::ControlCommand c;
+      c.kind = kind;
+      c.ipv4 = ip;
+      c.next_hop = ip;
+      c.mac = kServerMac;
+      c.echo_id = 1;
+      c.echo_sequence = 1;
+      c.echo_data_bytes = 56;
+      ASSERT_TRUE(control.post_command(c));
+      worker.poll_once();
+    };
+    post(dataplane::ControlCommand::Kind::neighbour_set, kServerIp + 1);  // fills the one-entry cache
+    post(dataplane::ControlCommand::Kind::send_echo, kServerIp);
+    post(dataplane::ControlCommand::Kind::neighbour_set, kServerIp);  // refused: cache full
+    EXPECT_TRUE(io.take_transmitted(0).empty());
+    EXPECT_EQ(counters.neighbours.unresolved.get(), 1u);
+  }
+  EXPECT_EQ(rte_mempool_avail_count(pool), 63u);
+  rte_mempool_free(pool);
+}
+
 TEST(ArpPendingQueue, DestinationsExpire) {
   rte_mempool* pool = rte_pktmbuf_pool_create("pending_expire", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   dataplane::ArpPendingQueue q;

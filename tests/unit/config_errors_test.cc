@@ -165,6 +165,15 @@ const std::vector<BrokenConfig>& cases() {
        {"14:15: route.destination: 0.0.0.0/0 already has a route (line 10)"}},
       {"route without a gateway", port_with("[[route]]\ndestination = \"0.0.0.0/0\"\n"),
        {"10:1: route: missing required key 'gateway'"}},
+      {"more static ARP entries than the table holds", [] {
+         std::string text = std::string(kDataplane) + "arp_max_entries = 16\n" + kPort;
+         for (int i = 0; i < 17; ++i) {
+           text += "[[arp]]\naddress = \"10.99.1." + std::to_string(20 + i) + "\"\nmac = \"02:00:00:00:00:" +
+                   std::to_string(10 + i) + "\"\n";
+         }
+         return text;
+       }(),
+       {"59:1: arp: more [[arp]] entries than dataplane.arp_max_entries (16)"}},
       {"port written as a single table", std::string(kDataplane) + "[port]\nname = \"front\"\n",
        {"6:1: port: expected an array of tables ([[port]]), got a table"}},
       {"section written as a value", "dataplane = 1\n" + std::string(kPort),

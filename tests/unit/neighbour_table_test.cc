@@ -108,6 +108,8 @@ TEST(NeighbourTable, BoundedSize) {
   for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(t.observe(1, kServer + i, kMacA, true, 0), Learned::created);
   EXPECT_EQ(t.observe(1, kServer + 10, kMacA, true, 0), Learned::full);
   EXPECT_FALSE(t.resolve(1, kServer + 11, 0));
+  EXPECT_FALSE(t.add_permanent(1, kServer + 20, kMacA, 0)) << "permanent entries respect the bound";
+  EXPECT_TRUE(t.add_permanent(1, kServer, kMacB, 0)) << "replacing an entry needs no room";
   EXPECT_TRUE(t.remove(kServer));
   EXPECT_FALSE(t.remove(kServer));
   EXPECT_TRUE(t.resolve(1, kOther + 100, 0));
