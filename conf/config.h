@@ -47,6 +47,43 @@ struct LogConfig {
   KeyPositions positions;
 };
 
+// Congestion control of the user-space TCP stack ([tcp] congestion).
+enum class CongestionControl : uint8_t { cubic, newreno };
+
+inline const char* congestion_name(CongestionControl c) {
+  return c == CongestionControl::newreno ? "newreno" : "cubic";
+}
+
+// The user-space TCP stack, one instance per worker: every limit is per worker.
+// Defaults follow Linux where Linux has an equivalent.
+struct TcpConfig {
+  uint32_t max_connections = 65536;          // client and server side together, TIME_WAIT included
+  uint32_t connection_buffer = 262144;       // bytes per direction of one connection (receive window, send queue)
+  uint64_t worker_buffer = 268435456;        // payload bytes buffered by all connections of a worker
+  uint32_t syn_backlog = 1024;               // half-open connections per listener before SYN cookies
+  bool syn_cookies = true;
+  CongestionControl congestion = CongestionControl::cubic;
+  Duration min_rto{200'000};
+  Duration initial_rto{1'000'000};
+  Duration max_rto{120'000'000};
+  Duration delayed_ack{40'000};              // 0: acknowledge every segment at once
+  Duration time_wait{60'000'000};
+  Duration fin_wait_2{60'000'000};
+  uint32_t syn_retries = 6;
+  uint32_t retries = 15;                     // data retransmissions before a reset (Linux tcp_retries2)
+  bool keepalive = false;
+  Duration keepalive_idle{7'200'000'000};
+  Duration keepalive_interval{75'000'000};
+  uint32_t keepalive_probes = 9;
+  bool sack = true;
+  bool timestamps = true;
+  bool window_scaling = true;
+  uint16_t local_port_first = 32768;         // local ports of active opens (connections to servers)
+  uint16_t local_port_last = 60999;
+  uint32_t challenge_ack_limit = 1000;       // RFC 5961 challenge ACKs per second per worker
+  KeyPositions positions;
+};
+
 struct PortConfig {
   std::string name;
   DeviceName device;
@@ -83,6 +120,7 @@ struct Config {
   DataplaneConfig dataplane;
   ConsoleConfig console;
   LogConfig log;
+  TcpConfig tcp;
   std::vector<PortConfig> ports;
   std::vector<StaticArpConfig> static_arp;
   std::vector<RouteConfig> routes;

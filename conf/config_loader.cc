@@ -27,6 +27,49 @@ void check_dataplane(const DataplaneConfig& dp, Diagnostics& d) {
   }
 }
 
+// `lower` must not exceed `upper` (two [tcp] durations). The error is reported
+// at, and worded from, the key the operator wrote; when both are written, at
+// `blame`.
+bool check_tcp_order(const TcpConfig& tcp, SourcePosition table, const std::string& lower_key, Duration lower,
+                     const std::string& upper_key, Duration upper, const std::string& blame, Diagnostics& d) {
+  if (lower.microseconds <= upper.microseconds) return true;
+  const bool lower_written = tcp.positions.count(lower_key) != 0;
+  const bool upper_written = tcp.positions.count(upper_key) != 0;
+  const bool at_lower = lower_written && upper_written ? blame == lower_key : lower_written || !upper_written;
+  if (at_lower) {
+    d.error(key_position(tcp.positions, lower_key, table), "tcp." + lower_key + ": " + format_duration(lower) +
+                                                               " is above tcp." + upper_key + " (" +
+                                                               format_duration(upper) + ")");
+  } else {
+    d.error(key_position(tcp.positions, upper_key, table), "tcp." + upper_key + ": " + format_duration(upper) +
+                                                               " is below tcp." + lower_key + " (" +
+                                                               format_duration(lower) + ")");
+  }
+  return false;
+}
+
+void check_tcp(const Config& config, Diagnostics& d) {
+  const TcpConfig& tcp = config.tcp;
+  const SourcePosition table = key_position(config.positions, "tcp", {1, 1});
+  // With min_rto above max_rto, where initial_rto stands says nothing more.
+  if (check_tcp_order(tcp, table, "min_rto", tcp.min_rto, "max_rto", tcp.max_rto, "min_rto", d)) {
+    check_tcp_order(tcp, table, "min_rto", tcp.min_rto, "initial_rto", tcp.initial_rto, "initial_rto", d);
+    check_tcp_order(tcp, table, "initial_rto", tcp.initial_rto, "max_rto", tcp.max_rto, "initial_rto", d);
+  }
+  // Every worker draws the local ports of its connections to servers from
+  // its own share of the range, so each one needs at least one port.
+  const uint32_t ports = uint32_t{tcp.local_port_last} - tcp.local_port_first + 1;
+  if (ports < config.dataplane.workers.size()) {
+    SourcePosition where =
+        key_position(tcp.positions, "local_ports", key_position(config.dataplane.positions, "workers", table));
+    d.error(where, "tcp.local_ports: " + std::to_string(tcp.local_port_first) + ".." +
+                       std::to_string(tcp.local_port_last) + " holds " + std::to_string(ports) + " port" +
+                       (ports == 1 ? "" : "s") + " but dataplane.workers lists " +
+                       std::to_string(config.dataplane.workers.size()) +
+                       " workers; every worker needs at least one local port");
+  }
+}
+
 void check_port(const PortConfig& port, Diagnostics& d) {
   const Ipv4Prefix& a = port.address;
   if (port.positions.count("address") && a.length <= 30 && (a.address == a.network() || a.address == a.broadcast())) {
@@ -200,6 +243,7 @@ LoadResult load_config_text(std::string_view text, const std::string& name) {
   config.file = name;
   config_schema().decode(root, config, result.diagnostics);
   check_dataplane(config.dataplane, result.diagnostics);
+  check_tcp(config, result.diagnostics);
   check_ports(config, root.contains("port"), result.diagnostics);
   check_static_arp(config, result.diagnostics);
   check_routes(config, result.diagnostics);

@@ -42,7 +42,34 @@ std::string render_config(const Config& c) {
     << "prompt = " << quoted(c.console.prompt) << "\n\n";
   o << "[log]\n"
     << "level = " << quoted(c.log.level) << "\n"
-    << "file = " << quoted(c.log.file) << "\n";
+    << "file = " << quoted(c.log.file) << "\n\n";
+  const TcpConfig& t = c.tcp;
+  auto duration = [](Duration d) { return quoted(format_duration(d)); };
+  auto flag = [](bool b) { return b ? "true" : "false"; };
+  o << "[tcp]\n"
+    << "max_connections = " << t.max_connections << "\n"
+    << "connection_buffer = " << t.connection_buffer << "\n"
+    << "worker_buffer = " << t.worker_buffer << "\n"
+    << "syn_backlog = " << t.syn_backlog << "\n"
+    << "syn_cookies = " << flag(t.syn_cookies) << "\n"
+    << "congestion = " << quoted(congestion_name(t.congestion)) << "\n"
+    << "min_rto = " << duration(t.min_rto) << "\n"
+    << "initial_rto = " << duration(t.initial_rto) << "\n"
+    << "max_rto = " << duration(t.max_rto) << "\n"
+    << "delayed_ack = " << duration(t.delayed_ack) << "\n"
+    << "time_wait = " << duration(t.time_wait) << "\n"
+    << "fin_wait_2 = " << duration(t.fin_wait_2) << "\n"
+    << "syn_retries = " << t.syn_retries << "\n"
+    << "retries = " << t.retries << "\n"
+    << "keepalive = " << flag(t.keepalive) << "\n"
+    << "keepalive_idle = " << duration(t.keepalive_idle) << "\n"
+    << "keepalive_interval = " << duration(t.keepalive_interval) << "\n"
+    << "keepalive_probes = " << t.keepalive_probes << "\n"
+    << "sack = " << flag(t.sack) << "\n"
+    << "timestamps = " << flag(t.timestamps) << "\n"
+    << "window_scaling = " << flag(t.window_scaling) << "\n"
+    << "local_ports = [" << t.local_port_first << ", " << t.local_port_last << "]\n"
+    << "challenge_ack_limit = " << t.challenge_ack_limit << "\n";
   for (const auto& p : c.ports) {
     o << "\n[[port]]\n"
       << "name = " << quoted(p.name) << "\n"

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "conf/config_loader.h"
+#include "conf/config_render.h"
+#include "conf/config_schema.h"
 #include "conf/device_name.h"
 #include "conf/did_you_mean.h"
 #include "conf/duration.h"
@@ -113,6 +115,143 @@ TEST(ConfigDefaults, MinimalFileGetsDocumentedDefaults) {
   ASSERT_EQ(c.ports.size(), 1u);
   EXPECT_EQ(c.ports[0].mtu, 1500u);
   EXPECT_FALSE(c.ports[0].gateway);
+}
+
+constexpr const char* kMinimalPort = "[[port]]\nname = \"p\"\ndevice = \"net_null0\"\naddress = \"192.0.2.1/24\"\n";
+
+TEST(TcpConfig, DefaultsAreTheDocumentedOnes) {
+  auto result = load_config_text(kMinimalPort, "min.toml");
+  ASSERT_TRUE(result.config) << result.diagnostics.formatted().front();
+  const TcpConfig& t = result.config->tcp;
+  EXPECT_EQ(t.max_connections, 65536u);
+  EXPECT_EQ(t.connection_buffer, 262144u);
+  EXPECT_EQ(t.worker_buffer, 268435456u);
+  EXPECT_EQ(t.syn_backlog, 1024u);
+  EXPECT_TRUE(t.syn_cookies);
+  EXPECT_EQ(t.congestion, CongestionControl::cubic);
+  EXPECT_EQ(t.min_rto, Duration{200'000});
+  EXPECT_EQ(t.initial_rto, Duration{1'000'000});
+  EXPECT_EQ(t.max_rto, Duration{120'000'000});
+  EXPECT_EQ(t.delayed_ack, Duration{40'000});
+  EXPECT_EQ(t.time_wait, Duration{60'000'000});
+  EXPECT_EQ(t.fin_wait_2, Duration{60'000'000});
+  EXPECT_EQ(t.syn_retries, 6u);
+  EXPECT_EQ(t.retries, 15u);
+  EXPECT_FALSE(t.keepalive);
+  EXPECT_EQ(t.keepalive_idle, Duration{7'200'000'000});
+  EXPECT_EQ(t.keepalive_interval, Duration{75'000'000});
+  EXPECT_EQ(t.keepalive_probes, 9u);
+  EXPECT_TRUE(t.sack);
+  EXPECT_TRUE(t.timestamps);
+  EXPECT_TRUE(t.window_scaling);
+  EXPECT_EQ(t.local_port_first, 32768u);
+  EXPECT_EQ(t.local_port_last, 60999u);
+  EXPECT_EQ(t.challenge_ack_limit, 1000u);
+  EXPECT_TRUE(t.positions.empty());
+}
+
+constexpr const char* kFullTcp =
+    "[tcp]\n"
+    "max_connections = 1000000\n"
+    "connection_buffer = 65536\n"
+    "worker_buffer = 8589934592\n"
+    "syn_backlog = 4096\n"
+    "syn_cookies = false\n"
+    "congestion = \"newreno\"\n"
+    "min_rto = \"50ms\"\n"
+    "initial_rto = \"300ms\"\n"
+    "max_rto = \"30s\"\n"
+    "delayed_ack = \"0ms\"\n"
+    "time_wait = 0\n"
+    "fin_wait_2 = \"15s\"\n"
+    "syn_retries = 3\n"
+    "retries = 8\n"
+    "keepalive = true\n"
+    "keepalive_idle = \"10m\"\n"
+    "keepalive_interval = 15000\n"
+    "keepalive_probes = 4\n"
+    "sack = false\n"
+    "timestamps = false\n"
+    "window_scaling = false\n"
+    "local_ports = [20000, 20000]\n"
+    "challenge_ack_limit = 100\n";
+
+TEST(TcpConfig, EveryKeyIsReadBack) {
+  auto result = load_config_text(std::string(kFullTcp) + kMinimalPort, "tcp.toml");
+  ASSERT_TRUE(result.config) << result.diagnostics.formatted().front();
+  const TcpConfig& t = result.config->tcp;
+  EXPECT_EQ(t.max_connections, 1'000'000u);
+  EXPECT_EQ(t.connection_buffer, 65536u);
+  EXPECT_EQ(t.worker_buffer, 8'589'934'592u) << "above 32 bits";
+  EXPECT_EQ(t.syn_backlog, 4096u);
+  EXPECT_FALSE(t.syn_cookies);
+  EXPECT_EQ(t.congestion, CongestionControl::newreno);
+  EXPECT_EQ(t.min_rto, Duration{50'000});
+  EXPECT_EQ(t.initial_rto, Duration{300'000});
+  EXPECT_EQ(t.max_rto, Duration{30'000'000});
+  EXPECT_EQ(t.delayed_ack, Duration{0}) << "\"0ms\" acknowledges every segment at once";
+  EXPECT_EQ(t.time_wait, Duration{0}) << "a bare 0 is 0 ms";
+  EXPECT_EQ(t.fin_wait_2, Duration{15'000'000});
+  EXPECT_EQ(t.syn_retries, 3u);
+  EXPECT_EQ(t.retries, 8u);
+  EXPECT_TRUE(t.keepalive);
+  EXPECT_EQ(t.keepalive_idle, Duration{600'000'000});
+  EXPECT_EQ(t.keepalive_interval, Duration{15'000'000}) << "a bare number is milliseconds";
+  EXPECT_EQ(t.keepalive_probes, 4u);
+  EXPECT_FALSE(t.sack);
+  EXPECT_FALSE(t.timestamps);
+  EXPECT_FALSE(t.window_scaling);
+  EXPECT_EQ(t.local_port_first, 20000u) << "a range of one port is allowed with one worker";
+  EXPECT_EQ(t.local_port_last, 20000u);
+  EXPECT_EQ(t.challenge_ack_limit, 100u);
+  EXPECT_EQ(t.positions.size(), 23u) << "every key's position is recorded";
+  EXPECT_EQ(t.positions.at("local_ports").line, 23u);
+}
+
+TEST(TcpConfig, RangeEndsAreAccepted) {
+  auto result = load_config_text(
+      "[tcp]\nmax_connections = 4194304\nconnection_buffer = 16777216\nworker_buffer = 68719476736\n"
+      "min_rto = \"1ms\"\ninitial_rto = \"1ms\"\nmax_rto = \"10m\"\ndelayed_ack = \"500ms\"\ntime_wait = \"0s\"\n"
+      "fin_wait_2 = \"10m\"\nkeepalive_idle = \"1d\"\nkeepalive_interval = \"1h\"\nlocal_ports = [1024, 65535]\n" +
+          std::string(kMinimalPort),
+      "ends.toml");
+  ASSERT_TRUE(result.config) << result.diagnostics.formatted().front();
+  EXPECT_EQ(result.config->tcp.worker_buffer, 68'719'476'736u);
+  EXPECT_EQ(result.config->tcp.local_port_first, 1024u);
+  EXPECT_EQ(result.config->tcp.local_port_last, 65535u);
+}
+
+// `show config` prints a file that loads back into the same configuration.
+TEST(ConfigRender, LoadsBackUnchanged) {
+  for (const std::string& text : {std::string(kMinimalPort), std::string(kFullTcp) + kMinimalPort}) {
+    auto first = load_config_text(text, "in.toml");
+    ASSERT_TRUE(first.config) << first.diagnostics.formatted().front();
+    const std::string rendered = render_config(*first.config);
+    auto second = load_config_text(rendered, "in.toml");
+    ASSERT_TRUE(second.config) << second.diagnostics.formatted().front() << "\n" << rendered;
+    EXPECT_EQ(render_config(*second.config), rendered);
+  }
+}
+
+TEST(ConfigRender, TcpTableHasEveryKey) {
+  auto result = load_config_text(std::string(kFullTcp) + kMinimalPort, "tcp.toml");
+  ASSERT_TRUE(result.config) << result.diagnostics.formatted().front();
+  const std::string rendered = render_config(*result.config);
+  const std::size_t begin = rendered.find("[tcp]\n");
+  ASSERT_NE(begin, std::string::npos) << rendered;
+  const std::string table = rendered.substr(begin, rendered.find("\n\n", begin) - begin + 1);
+  EXPECT_NE(table.find("congestion = \"newreno\"\n"), std::string::npos) << rendered;
+  EXPECT_NE(table.find("delayed_ack = \"0s\"\n"), std::string::npos) << rendered;
+  EXPECT_NE(table.find("keepalive_interval = \"15s\"\n"), std::string::npos) << rendered;
+  EXPECT_NE(table.find("local_ports = [20000, 20000]\n"), std::string::npos) << rendered;
+  EXPECT_NE(table.find("worker_buffer = 8589934592\n"), std::string::npos) << rendered;
+  std::size_t keys = 0;
+  for (const auto& doc : config_key_docs()) {
+    if (doc.section != "[tcp]") continue;
+    ++keys;
+    EXPECT_NE(table.find("\n" + doc.key + " = "), std::string::npos) << doc.key << " is missing from:\n" << table;
+  }
+  EXPECT_EQ(keys, 23u);
 }
 
 TEST(ConfigExamples, EveryShippedExampleIsValid) {
