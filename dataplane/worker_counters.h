@@ -5,24 +5,13 @@
 #include <cstdint>
 
 #include "conf/config.h"
+#include "dataplane/counter.h"
 #include "dataplane/drop_reason.h"
+#include "dataplane/tcp/tcp_counters.h"
 
 namespace dplb::dataplane {
 
 inline constexpr std::size_t kMaxPorts = conf::kMaxPorts;
-
-// Written by exactly one worker, read by the control plane. A relaxed
-// load+store compiles to a plain add (no locked instruction) and still gives
-// the reader untorn values.
-class Counter {
- public:
-  void add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  void increment() { add(1); }
-  uint64_t get() const { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> value_{0};
-};
 
 struct alignas(64) PortCounters {
   Counter rx_packets;
@@ -72,6 +61,7 @@ struct WorkerCounters {
   FlowCounters flows;
   NeighbourCounters neighbours;
   std::array<PortCounters, kMaxPorts> ports;
+  TcpCounters tcp;
 };
 
 }  // namespace dplb::dataplane

@@ -1,0 +1,31 @@
+#pragma once
+
+// Payload held as chains of mbuf segments: TCP queues keep received and
+// written data this way so bytes move between connections without being
+// copied. DPDK's own rte_pktmbuf_adj/trim only touch one segment; these
+// work across the whole chain and keep pkt_len and nb_segs true.
+
+#include <cstdint>
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace dplb::dataplane {
+
+// Recomputes the head's pkt_len and nb_segs from its segments.
+void chain_fix(rte_mbuf* head);
+
+rte_mbuf* chain_last(rte_mbuf* head);
+
+// Removes `bytes` from the front, freeing segments that empty; returns the
+// new head (null if nothing is left).
+rte_mbuf* chain_trim_front(rte_mbuf* head, uint32_t bytes);
+
+// Removes `bytes` from the end, freeing segments that empty; returns the
+// head (null if nothing is left).
+rte_mbuf* chain_trim_back(rte_mbuf* head, uint32_t bytes);
+
+// Copies `length` bytes starting `offset` bytes into the chain to `out`.
+void chain_copy(const rte_mbuf* head, uint32_t offset, uint32_t length, uint8_t* out);
+
+}  // namespace dplb::dataplane

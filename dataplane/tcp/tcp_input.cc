@@ -1,0 +1,688 @@
+// Segment arrival, RFC 9293 section 3.10.7, with the RFC 5961 checks on RST,
+// SYN and ACK, PAWS (RFC 7323), SACK (RFC 2018) and SYN cookies.
+
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+#include "dataplane/mbuf_chain.h"
+#include "dataplane/syn_cookie.h"
+#include "dataplane/tcp/tcp_sequence.h"
+#include "dataplane/tcp/tcp_stack.h"
+
+namespace dplb::dataplane {
+
+namespace {
+// PAWS does not apply to a ts_recent older than 24 days (RFC 7323 5.5).
+constexpr uint32_t kPawsIdleMs = 24u * 24 * 3600 * 1000;
+}  // namespace
+
+void TcpStack::receive(rte_mbuf* frame, const TcpSegment& s) {
+  counters_.segments_in.increment();
+  const FourTuple t{s.destination, s.source, s.destination_port, s.source_port};
+  if (TcpConnection* c = find(t)) {
+    segment_for_connection(*c, frame, s);
+  } else {
+    no_connection(frame, s);
+  }
+  flush_pending();
+  reap();
+}
+
+void TcpStack::no_connection(rte_mbuf* frame, const TcpSegment& s) {
+  Listener* l = listener_for(s.destination_port);
+  if (s.has(tcp_flag::rst)) {  // never answer a RST
+    rte_pktmbuf_free(frame);
+    return;
+  }
+  if (l != nullptr) {
+    if (s.has(tcp_flag::syn) && !s.has(tcp_flag::ack)) {
+      listener_syn(*l, s);
+      rte_pktmbuf_free(frame);
+      return;
+    }
+    if (s.has(tcp_flag::ack) && !s.has(tcp_flag::syn) && listener_ack(*l, frame, s)) return;
+  } else {
+    counters_.drop(TcpDropReason::no_listener).increment();
+  }
+  reply_rst(s);
+  rte_pktmbuf_free(frame);
+}
+
+void TcpStack::negotiate(TcpConnection& c, const Options& o, uint16_t route_mss) {
+  // Send no more than the peer can take (536 if it did not say, RFC 9293 3.7.1)
+  // nor than our own way out carries.
+  c.mss_ = std::min(o.mss, route_mss);
+  if (settings_.window_scaling && o.window_scale) {
+    c.snd_wscale_ = *o.window_scale;
+    c.rcv_wscale_ = rcv_wscale_;
+  }
+  c.sack_ = settings_.sack && o.sack;
+  if (settings_.timestamps && o.timestamps) {
+    c.timestamps_ = true;
+    c.ts_recent_ = o.timestamps->value;
+    c.ts_recent_ms_ = now_ms();
+    c.mss_ = static_cast<uint16_t>(c.mss_ - 12);  // every segment carries the option
+  }
+  if (c.mss_ < 64) c.mss_ = 64;
+}
+
+void TcpStack::listener_syn(Listener& l, const TcpSegment& s) {
+  const std::optional<TcpRoute> route = sink_.route(s.source);
+  if (!route) {
+    counters_.drop(TcpDropReason::no_route).increment();
+    return;
+  }
+  Options offered;
+  offered.mss = s.options.mss.value_or(536);
+  offered.window_scale = s.options.window_scale;
+  offered.sack = s.options.sack_permitted;
+  offered.timestamps = s.options.timestamps;
+  const FourTuple t{s.destination, s.source, s.destination_port, s.source_port};
+  const bool backlog_full = l.half_open >= settings_.syn_backlog;
+  if (backlog_full || live_ >= settings_.max_connections || buffers_short()) {
+    if (!settings_.syn_cookies) {
+      counters_.drop(backlog_full ? TcpDropReason::backlog_full : TcpDropReason::connection_limit).increment();
+      return;
+    }
+    // Answer statelessly: the sequence number and TSval carry what the
+    // connection needs (dataplane/syn_cookie.h).
+    const uint8_t index = cookie_mss_index(std::min<uint16_t>(offered.mss, route->mss));
+    const uint32_t cookie = make_syn_cookie(identity_.secret, t, s.sequence, now_us_ * 1000, index);
+    TcpOptions o;
+    o.mss = route->mss;
+    if (s.options.timestamps && settings_.timestamps) {
+      CookieOptions carried;
+      if (settings_.window_scaling && offered.window_scale) carried.window_scale = rcv_wscale_;
+      carried.sack_permitted = settings_.sack && offered.sack;
+      // The peer will see later TSvals from the normal clock; the cookie's
+      // must not be ahead of them.
+      const uint32_t clock = now_ms() + hash_four_tuple(identity_.secret, t, 0x75);
+      uint32_t ts = encode_cookie_timestamp(clock, carried);
+      if (seq_gt(ts, clock)) ts -= 32;
+      o.timestamps = TcpTimestamps{ts, s.options.timestamps->value};
+      if (carried.window_scale) o.window_scale = rcv_wscale_;
+      o.sack_permitted = carried.sack_permitted;
+    }
+    const uint16_t window = static_cast<uint16_t>(std::min<uint32_t>(settings_.connection_buffer, 65535));
+    rte_mbuf* m = build(t, cookie, s.sequence + 1, tcp_flag::syn | tcp_flag::ack, window, o);
+    if (m != nullptr) {
+      finish_and_send(m, t, 0);
+      counters_.syn_cookies_sent.increment();
+    }
+    return;
+  }
+  TcpConnection* c = allocate(t);
+  if (c == nullptr) {
+    counters_.drop(TcpDropReason::connection_limit).increment();
+    return;
+  }
+  c->app_ = l.app;
+  c->options_ = l.options;
+  c->passive_ = true;
+  c->listener_port_ = l.port;
+  c->half_open_counted_ = true;
+  ++l.half_open;
+  c->irs_ = s.sequence;
+  c->rcv_nxt_ = s.sequence + 1;
+  c->iss_ = initial_sequence_number(identity_.secret, t, now_us_ * 1000);
+  c->snd_una_ = c->iss_;
+  c->snd_nxt_ = c->snd_max_ = c->iss_ + 1;
+  c->snd_wnd_ = s.window;  // never scaled in a SYN
+  negotiate(*c, offered, route->mss);
+  c->cc_.init(c->options_.congestion, c->mss_);
+  set_state(*c, TcpState::syn_received);
+  send_syn(*c);
+  arm_retransmit(*c);
+}
+
+bool TcpStack::listener_ack(Listener& l, rte_mbuf* frame, const TcpSegment& s) {
+  if (!settings_.syn_cookies) return false;
+  const FourTuple t{s.destination, s.source, s.destination_port, s.source_port};
+  const std::optional<uint8_t> index =
+      check_syn_cookie(identity_.secret, t, s.sequence - 1, s.acknowledgement - 1, now_us_ * 1000);
+  if (!index) {
+    counters_.drop(TcpDropReason::cookie_invalid).increment();
+    return false;
+  }
+  const std::optional<TcpRoute> route = sink_.route(s.source);
+  TcpConnection* c = route ? allocate(t) : nullptr;
+  if (c == nullptr) {
+    counters_.drop(route ? TcpDropReason::connection_limit : TcpDropReason::no_route).increment();
+    rte_pktmbuf_free(frame);
+    return true;  // the client retransmits; a RST would kill a valid handshake
+  }
+  counters_.syn_cookies_validated.increment();
+  c->app_ = l.app;
+  c->options_ = l.options;
+  c->passive_ = true;
+  c->listener_port_ = l.port;
+  c->irs_ = s.sequence - 1;
+  c->rcv_nxt_ = s.sequence;
+  c->iss_ = s.acknowledgement - 1;
+  c->snd_una_ = c->iss_;
+  c->snd_nxt_ = c->snd_max_ = s.acknowledgement;
+  Options offered;
+  offered.mss = kCookieMss[*index];
+  if (s.options.timestamps && settings_.timestamps) {
+    const CookieOptions carried = decode_cookie_timestamp(s.options.timestamps->echo_reply);
+    offered.window_scale = carried.window_scale;
+    offered.sack = carried.sack_permitted;
+    offered.timestamps = s.options.timestamps;
+  }
+  negotiate(*c, offered, route->mss);
+  // What the SYN-ACK promised: our scale only if the peer's was carried.
+  if (!offered.window_scale) c->snd_wscale_ = c->rcv_wscale_ = 0;
+  c->cc_.init(c->options_.congestion, c->mss_);
+  c->rcv_adv_ = c->rcv_nxt_ + std::min<uint32_t>(settings_.connection_buffer, 65535);
+  set_state(*c, TcpState::syn_received);
+  // The ACK completes the handshake like any other.
+  segment_for_connection(*c, frame, s);
+  return true;
+}
+
+bool TcpStack::acceptable(const TcpConnection& c, const TcpSegment& s) const {
+  const uint32_t len = s.sequence_length();
+  const uint32_t wnd = receive_window(c);
+  // The window we advertised may be larger than what we would offer now.
+  const uint32_t right = seq_max(c.rcv_nxt_ + wnd, c.rcv_adv_);
+  if (len == 0) {
+    if (c.rcv_nxt_ == right) return s.sequence == c.rcv_nxt_;
+    return seq_in(s.sequence, c.rcv_nxt_, right);
+  }
+  if (c.rcv_nxt_ == right) return false;
+  return seq_in(s.sequence, c.rcv_nxt_, right) || seq_in(s.sequence + len - 1, c.rcv_nxt_, right);
+}
+
+void TcpStack::challenge_ack(TcpConnection& c) {
+  // RFC 5961 section 7: a per-worker budget per second.
+  const uint32_t second = static_cast<uint32_t>(now_us_ / 1'000'000);
+  if (second != challenge_second_) {
+    challenge_second_ = second;
+    challenges_this_second_ = 0;
+  }
+  if (challenges_this_second_ >= settings_.challenge_ack_limit) {
+    counters_.challenge_acks_limited.increment();
+    return;
+  }
+  ++challenges_this_second_;
+  counters_.challenge_acks.increment();
+  send_ack(c);
+}
+
+void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  c.last_received_ms_ = now_ms();
+  c.keepalive_sent_ = 0;
+  if (c.state_ == TcpState::syn_sent) {
+    syn_sent_input(c, s);
+    rte_pktmbuf_free(frame);
+    deliver(c);
+    return;
+  }
+  if (c.state_ == TcpState::time_wait && s.has(tcp_flag::syn) && !s.has(tcp_flag::ack)) {
+    // A new SYN may reuse the tuple when it is clearly newer (RFC 9293
+    // 3.6.1; RFC 6191 with timestamps).
+    const bool newer = c.timestamps_ && s.options.timestamps ? seq_gt(s.options.timestamps->value, c.ts_recent_)
+                                                             : seq_gt(s.sequence, c.rcv_nxt_);
+    if (newer) {
+      counters_.time_wait_reused.increment();
+      finish(c);
+      reap();
+      no_connection(frame, s);
+      return;
+    }
+  }
+
+  // PAWS (RFC 7323 5.3).
+  if (c.timestamps_ && s.options.timestamps && !s.has(tcp_flag::rst) &&
+      seq_lt(s.options.timestamps->value, c.ts_recent_) && now_ms() - c.ts_recent_ms_ < kPawsIdleMs) {
+    counters_.drop(TcpDropReason::paws).increment();
+    send_ack(c);
+    rte_pktmbuf_free(frame);
+    return;
+  }
+
+  // Sequence number check. A segment with data for a closed window still
+  // carries a usable ACK (zero-window probes are answered this way).
+  if (!acceptable(c, s)) {
+    const bool probe = s.sequence == c.rcv_nxt_ && receive_window(c) == 0 && seq_le(c.rcv_adv_, c.rcv_nxt_);
+    if (!probe || s.has(tcp_flag::rst) || s.has(tcp_flag::syn)) {
+      if (s.has(tcp_flag::rst)) {
+        counters_.drop(TcpDropReason::rst_ignored).increment();
+      } else {
+        counters_.drop(TcpDropReason::out_of_window).increment();
+        send_ack(c);
+      }
+      rte_pktmbuf_free(frame);
+      return;
+    }
+    if (s.has(tcp_flag::ack)) process_ack(c, s);
+    send_ack(c);
+    rte_pktmbuf_free(frame);
+    deliver(c);
+    return;
+  }
+
+  // RST (RFC 5961 3.2): only an exact match resets; in-window gets a challenge.
+  if (s.has(tcp_flag::rst)) {
+    if (s.sequence == c.rcv_nxt_) {
+      counters_.resets_received.increment();
+      if (c.state_ == TcpState::syn_received && c.passive_) {
+        finish(c);  // the listener forgets it; nobody was told of it yet
+      } else {
+        fail(c, TcpCloseReason::reset);
+      }
+    } else {
+      challenge_ack(c);
+    }
+    rte_pktmbuf_free(frame);
+    deliver(c);
+    return;
+  }
+
+  // SYN in a synchronized state (RFC 5961 4.2): challenge ACK. A
+  // retransmitted SYN in SYN_RECEIVED gets our SYN-ACK again.
+  if (s.has(tcp_flag::syn)) {
+    if (c.state_ == TcpState::syn_received && s.sequence == c.irs_) {
+      send_syn(c);
+    } else {
+      counters_.drop(TcpDropReason::syn_in_window).increment();
+      challenge_ack(c);
+    }
+    rte_pktmbuf_free(frame);
+    return;
+  }
+
+  if (!s.has(tcp_flag::ack)) {
+    counters_.drop(TcpDropReason::bad_segment).increment();
+    rte_pktmbuf_free(frame);
+    return;
+  }
+
+  // Timestamps: remember the newest from a segment at the left edge (RFC 7323 4.3).
+  if (c.timestamps_ && s.options.timestamps && seq_le(s.sequence, c.rcv_nxt_) &&
+      seq_ge(s.options.timestamps->value, c.ts_recent_)) {
+    c.ts_recent_ = s.options.timestamps->value;
+    c.ts_recent_ms_ = now_ms();
+  }
+
+  if (c.state_ == TcpState::syn_received) {
+    if (!seq_gt(s.acknowledgement, c.snd_una_) || seq_gt(s.acknowledgement, c.snd_max_)) {
+      counters_.drop(TcpDropReason::bad_ack).increment();
+      reply_rst(s);
+      rte_pktmbuf_free(frame);
+      return;
+    }
+    // Handshake complete.
+    if (c.half_open_counted_) {
+      if (Listener* l = listener_for(c.listener_port_)) --l->half_open;
+      c.half_open_counted_ = false;
+    }
+    wheel_.cancel(c.retransmit_timer_);
+    c.retries_ = 0;
+    c.snd_una_ = c.iss_ + 1;
+    c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
+    c.max_snd_wnd_ = c.snd_wnd_;
+    c.snd_wl1_ = s.sequence;
+    c.snd_wl2_ = s.acknowledgement;
+    set_state(c, TcpState::established);
+    if (c.rtt_timing_) {  // the SYN-ACK's round trip, unless it was retransmitted
+      c.rtt_.sample(static_cast<uint32_t>(now_us_ - c.rtt_start_us_), settings_.min_rto_ms * 1000,
+                    settings_.max_rto_ms * 1000);
+      c.rtt_timing_ = false;
+    }
+    if (c.write_shutdown_) set_state(c, TcpState::fin_wait_1);
+    if (c.passive_) {
+      counters_.passive_opens.increment();
+      c.app_owned_ = c.app_ != nullptr;
+      c.events_ |= kAccepted;
+    } else {
+      c.events_ |= kConnected;  // simultaneous open
+    }
+    arm_lifetime(c);
+    // The ACK may carry data (and a FIN): go on below with it.
+  }
+
+  process_ack(c, s);
+  if (c.reaping_) {
+    rte_pktmbuf_free(frame);
+    deliver(c);
+    return;
+  }
+  process_data(c, frame, s);
+  deliver(c);
+  if (!c.reaping_) output(c);
+}
+
+void TcpStack::syn_sent_input(TcpConnection& c, const TcpSegment& s) {
+  const bool ack = s.has(tcp_flag::ack);
+  if (ack && (seq_le(s.acknowledgement, c.iss_) || seq_gt(s.acknowledgement, c.snd_max_))) {
+    if (!s.has(tcp_flag::rst)) reply_rst(s);
+    counters_.drop(TcpDropReason::bad_ack).increment();
+    return;
+  }
+  if (s.has(tcp_flag::rst)) {
+    if (ack) {  // acceptable ACK: the peer refused us
+      counters_.resets_received.increment();
+      fail(c, TcpCloseReason::refused);
+    } else {
+      counters_.drop(TcpDropReason::rst_ignored).increment();
+    }
+    return;
+  }
+  if (!s.has(tcp_flag::syn)) return;
+  const std::optional<TcpRoute> route = sink_.route(c.tuple_.remote_address);
+  Options offered;
+  offered.mss = s.options.mss.value_or(536);
+  offered.window_scale = s.options.window_scale;
+  offered.sack = s.options.sack_permitted;
+  offered.timestamps = s.options.timestamps;
+  const bool asked_scale = settings_.window_scaling;
+  negotiate(c, offered, route ? route->mss : c.mss_);
+  // Window scaling only when both sides offered it (RFC 7323 2.2).
+  if (!(asked_scale && offered.window_scale)) c.snd_wscale_ = c.rcv_wscale_ = 0;
+  c.cc_.init(c.options_.congestion, c.mss_);
+  c.irs_ = s.sequence;
+  c.rcv_nxt_ = s.sequence + 1;
+  if (ack) {
+    wheel_.cancel(c.retransmit_timer_);
+    c.retries_ = 0;
+    // The SYN's round trip seeds the RTT estimate unless it was retransmitted.
+    if (c.rtt_timing_) {
+      c.rtt_.sample(static_cast<uint32_t>(now_us_ - c.rtt_start_us_), settings_.min_rto_ms * 1000,
+                    settings_.max_rto_ms * 1000);
+      c.rtt_timing_ = false;
+    }
+    c.snd_una_ = s.acknowledgement;
+    c.snd_wnd_ = s.window;  // not scaled in a SYN-ACK
+    c.max_snd_wnd_ = c.snd_wnd_;
+    c.snd_wl1_ = s.sequence;
+    c.snd_wl2_ = s.acknowledgement;
+    set_state(c, TcpState::established);
+    if (c.write_shutdown_) set_state(c, TcpState::fin_wait_1);
+    c.events_ |= kConnected;
+    arm_lifetime(c);
+    c.ack_now_ = true;
+    output(c);
+  } else {
+    // Simultaneous open (RFC 9293 3.5, figure 8).
+    c.snd_wnd_ = s.window;
+    set_state(c, TcpState::syn_received);
+    send_syn(c);
+  }
+}
+
+void TcpStack::update_window(TcpConnection& c, const TcpSegment& s) {
+  // RFC 9293 3.10.7.4: only from a segment no older than the last update.
+  if (seq_lt(c.snd_wl1_, s.sequence) || (c.snd_wl1_ == s.sequence && seq_le(c.snd_wl2_, s.acknowledgement))) {
+    const uint32_t before = c.snd_wnd_;
+    c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
+    c.max_snd_wnd_ = std::max(c.max_snd_wnd_, c.snd_wnd_);
+    c.snd_wl1_ = s.sequence;
+    c.snd_wl2_ = s.acknowledgement;
+    if (before == 0 && c.snd_wnd_ > 0 && c.retransmit_timer_.armed() && c.snd_una_ == c.snd_max_) {
+      wheel_.cancel(c.retransmit_timer_);  // the persist timer's job is done
+      c.retries_ = 0;
+    }
+  }
+}
+
+void TcpStack::process_ack(TcpConnection& c, const TcpSegment& s) {
+  const uint32_t ack = s.acknowledgement;
+  // RFC 5961 5.2: acceptable between SND.UNA - MAX.SND.WND and SND.MAX.
+  if (seq_gt(ack, c.snd_max_)) {
+    counters_.drop(TcpDropReason::bad_ack).increment();
+    challenge_ack(c);
+    return;
+  }
+  if (seq_lt(ack, c.snd_una_ - std::max<uint32_t>(c.max_snd_wnd_, 65535))) {
+    counters_.drop(TcpDropReason::bad_ack).increment();
+    challenge_ack(c);
+    return;
+  }
+  bool new_sack = false;
+  if (c.sack_ && s.options.sack_count > 0) {
+    for (uint8_t i = 0; i < s.options.sack_count; ++i) {
+      new_sack |= c.sacks_.add(s.options.sack[i], seq_max(ack, c.snd_una_), c.snd_max_);
+    }
+  }
+  if (seq_gt(ack, c.snd_una_)) {
+    update_window(c, s);
+    new_ack(c, s, ack - c.snd_una_);
+  } else {
+    const uint32_t window_before = c.snd_wnd_;
+    update_window(c, s);
+    // A duplicate ACK (RFC 5681 2; with SACK, RFC 6675 2: one that reports
+    // something new).
+    const bool dup = ack == c.snd_una_ && c.snd_max_ != c.snd_una_ && s.payload_length == 0 &&
+                     !s.has(tcp_flag::fin) && (c.sack_ ? new_sack : c.snd_wnd_ == window_before);
+    if (dup) duplicate_ack(c);
+  }
+}
+
+void TcpStack::new_ack(TcpConnection& c, const TcpSegment& s, uint32_t acked) {
+  const uint32_t ack = s.acknowledgement;
+  // Our FIN takes one sequence number but no queue byte.
+  uint32_t data = acked;
+  const bool fin_acked = c.write_shutdown_ && seq_gt(ack, c.fin_seq_);
+  if (fin_acked && !seq_gt(c.snd_una_, c.fin_seq_)) --data;
+  const uint32_t before = c.send_.bytes();
+  c.send_.acknowledge(data);
+  buffered_ -= before - c.send_.bytes();
+  c.snd_una_ = ack;
+  if (seq_lt(c.snd_nxt_, ack)) c.snd_nxt_ = ack;
+  if (seq_lt(c.high_rxt_, ack)) c.high_rxt_ = ack;
+  c.sacks_.acknowledge(ack);
+  c.retries_ = 0;
+  // RTT: one timed segment per round trip, never a retransmitted one (Karn).
+  if (c.rtt_timing_ && seq_gt(ack, c.rtt_seq_)) {
+    c.rtt_.sample(static_cast<uint32_t>(std::min<uint64_t>(now_us_ - c.rtt_start_us_, UINT32_MAX)),
+                  settings_.min_rto_ms * 1000, settings_.max_rto_ms * 1000);
+    c.rtt_timing_ = false;
+  }
+  if (c.in_recovery_) {
+    if (seq_ge(ack, c.recover_)) {
+      c.in_recovery_ = false;
+      c.dupacks_ = 0;
+      c.cc_.on_recovery_end(flight(c), c.mss_);
+    } else if (!c.sack_) {
+      // NewReno partial ACK (RFC 6582 3.2 step 5): resend the next hole,
+      // deflate by what was acknowledged.
+      send_data(c, c.snd_una_, std::min<uint32_t>(c.mss_, c.send_.bytes()), false);
+      const uint32_t cwnd = c.cc_.cwnd();
+      c.cc_.set_cwnd(cwnd > data ? cwnd - data + (data >= c.mss_ ? c.mss_ : 0) : c.mss_);
+      arm_retransmit(c);
+    }
+  } else {
+    c.dupacks_ = 0;
+    c.cc_.on_ack(data, c.mss_, now_us_, c.rtt_.srtt_us());
+  }
+  // Restart the timer for what is still outstanding (RFC 6298 5.3).
+  if (c.snd_una_ == c.snd_max_) {
+    wheel_.cancel(c.retransmit_timer_);
+  } else if (!(c.in_recovery_ && !c.sack_)) {
+    arm_retransmit(c);
+  }
+  if (c.want_writable_ && c.send_space() > 0 && data > 0) {
+    c.want_writable_ = false;
+    c.events_ |= kWritable;
+  }
+  if (fin_acked) our_fin_acked(c);
+}
+
+void TcpStack::duplicate_ack(TcpConnection& c) {
+  if (c.in_recovery_) {
+    if (!c.sack_) c.cc_.set_cwnd(c.cc_.cwnd() + c.mss_);  // NewReno inflation
+    return;
+  }
+  ++c.dupacks_;
+  const bool sack_says_lost =
+      c.sack_ && seq_gt(c.sacks_.lost_below(c.snd_una_, 3u * c.mss_), c.snd_una_);
+  if (c.dupacks_ < 3 && !sack_says_lost) return;
+  // Fast retransmit and recovery (RFC 5681 3.2, RFC 6675 5, RFC 6582 3.2).
+  counters_.fast_retransmits.increment();
+  c.in_recovery_ = true;
+  c.recover_ = c.snd_max_;
+  c.cc_.on_loss(flight(c), c.mss_);
+  c.rtt_timing_ = false;
+  if (c.sack_) {
+    c.high_rxt_ = c.snd_una_;
+    sack_recovery(c);
+  } else {
+    send_data(c, c.snd_una_, std::min<uint32_t>(c.mss_, c.send_.bytes()), false);
+    c.cc_.set_cwnd(c.cc_.ssthresh() + 3u * c.mss_);
+  }
+  arm_retransmit(c);
+}
+
+void TcpStack::our_fin_acked(TcpConnection& c) {
+  switch (c.state_) {
+    case TcpState::fin_wait_1:
+      set_state(c, TcpState::fin_wait_2);
+      wheel_.cancel(c.retransmit_timer_);
+      arm_lifetime(c);
+      break;
+    case TcpState::closing:
+      enter_time_wait(c);
+      break;
+    case TcpState::last_ack:
+      finish(c);  // the application closed long ago, or gets nothing more
+      break;
+    default:
+      break;
+  }
+}
+
+void TcpStack::enter_time_wait(TcpConnection& c) {
+  set_state(c, TcpState::time_wait);
+  wheel_.cancel(c.retransmit_timer_);
+  wheel_.cancel(c.delayed_ack_timer_);
+  // Whatever the application did not read is of no use any more.
+  buffered_ -= c.send_.bytes();
+  c.send_.clear();
+  if (settings_.time_wait_ms == 0) {
+    finish(c);
+    return;
+  }
+  arm_lifetime(c);
+}
+
+void TcpStack::process_data(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  const bool fin = s.has(tcp_flag::fin);
+  uint32_t length = s.payload_length;
+  switch (c.state_) {
+    case TcpState::established:
+    case TcpState::fin_wait_1:
+    case TcpState::fin_wait_2:
+      break;
+    default:
+      // CLOSE_WAIT and later: the peer already sent FIN; nothing more is data.
+      // TIME_WAIT: a retransmitted FIN is acknowledged and restarts 2MSL.
+      if (c.state_ == TcpState::time_wait && fin) {
+        send_ack(c);
+        arm_lifetime(c);
+      }
+      rte_pktmbuf_free(frame);
+      return;
+  }
+  if (length > 0 && c.app_closed_) {
+    // Nobody will read it (RFC 9293 3.10.4 CLOSE with data pending; Linux sends RST).
+    counters_.drop(TcpDropReason::after_close).increment();
+    rte_pktmbuf_free(frame);
+    send_rst(c);
+    finish(c);
+    return;
+  }
+  uint32_t seq = s.sequence;
+  rte_mbuf* data = nullptr;
+  if (length > 0) {
+    data = chain_trim_front(frame, s.payload_offset);  // the headers
+    frame = nullptr;
+    if (data != nullptr) data = chain_trim_back(data, rte_pktmbuf_pkt_len(data) - length);
+    // Trim to the window: what precedes RCV.NXT was received already.
+    if (seq_lt(seq, c.rcv_nxt_)) {
+      const uint32_t old = c.rcv_nxt_ - seq;
+      data = old >= length ? (rte_pktmbuf_free(data), nullptr) : chain_trim_front(data, old);
+      length = old >= length ? 0 : length - old;
+      seq = c.rcv_nxt_;
+    }
+    const uint32_t right = seq_max(c.rcv_nxt_ + receive_window(c), c.rcv_adv_);
+    if (length > 0 && seq_gt(seq + length, right)) {
+      const uint32_t over = seq + length - right;
+      if (over >= length) {
+        rte_pktmbuf_free(data);
+        data = nullptr;
+        length = 0;
+      } else {
+        data = chain_trim_back(data, over);
+        length -= over;
+      }
+    }
+  }
+  if (frame != nullptr) rte_pktmbuf_free(frame);
+  bool out_of_order = false;
+  if (length > 0 && data != nullptr) {
+    if (seq != c.rcv_nxt_ && buffers_short()) {
+      // Hold nothing new ahead of a gap while short of buffers: not acknowledged, so not lost.
+      counters_.drop(TcpDropReason::buffer_limit).increment();
+      rte_pktmbuf_free(data);
+      out_of_order = true;
+    } else {
+      const uint32_t held_before = c.receive_.held_bytes();
+      const uint32_t readable_before = c.receive_.readable();
+      const uint32_t rcv_nxt_before = c.rcv_nxt_;
+      bool held = true;
+      const uint32_t advanced = c.receive_.insert(c.rcv_nxt_, seq, length, data, reassembly_, &held);
+      if (!held) counters_.drop(TcpDropReason::buffer_limit).increment();
+      // Held pieces may have moved to the readable queue: add the net change.
+      buffered_ += static_cast<uint64_t>(c.receive_.readable()) + c.receive_.held_bytes();
+      buffered_ -= static_cast<uint64_t>(readable_before) + held_before;
+      if (advanced > 0) {
+        c.rcv_nxt_ += advanced;
+        counters_.bytes_in.add(advanced);
+        c.events_ |= kReadable;
+        ++c.unacked_segments_;
+      }
+      out_of_order = seq != rcv_nxt_before || c.receive_.has_gap();
+      if (out_of_order && advanced == 0) counters_.out_of_order.increment();
+    }
+  }
+  if (fin) {
+    c.peer_fin_pending_ = true;
+    c.peer_fin_seq_ = s.sequence + s.payload_length;
+  }
+  if (c.peer_fin_pending_ && c.rcv_nxt_ == c.peer_fin_seq_ && !c.fin_received_) {
+    c.peer_fin_pending_ = false;
+    peer_fin(c);
+    return;
+  }
+  if (s.payload_length > 0 || fin) schedule_ack(c, out_of_order || c.receive_.has_gap() || fin);
+}
+
+void TcpStack::peer_fin(TcpConnection& c) {
+  c.fin_received_ = true;
+  c.rcv_nxt_ += 1;
+  c.events_ |= kReadable;  // end of stream
+  c.ack_now_ = true;
+  switch (c.state_) {
+    case TcpState::established:
+      set_state(c, TcpState::close_wait);
+      break;
+    case TcpState::fin_wait_1:
+      // Our FIN not yet acknowledged: simultaneous close.
+      set_state(c, TcpState::closing);
+      break;
+    case TcpState::fin_wait_2:
+      enter_time_wait(c);
+      if (!c.reaping_) send_ack(c);
+      return;
+    default:
+      break;
+  }
+  if (c.app_closed_ && c.state_ == TcpState::close_wait) {
+    // Nobody will read the end of stream; the FIN we owe follows at once.
+    c.events_ &= static_cast<uint8_t>(~kReadable);
+  }
+}
+
+}  // namespace dplb::dataplane
