@@ -1,7 +1,9 @@
 #include "controlplane/appliance.h"
 
 #include <rte_ethdev.h>
+#include <rte_cycles.h>
 #include <rte_memory.h>
+#include <sys/random.h>
 
 #include <memory>
 
@@ -16,6 +18,7 @@
 #include "controlplane/logger.h"
 #include "controlplane/neighbour_service.h"
 #include "controlplane/ping_service.h"
+#include "controlplane/tcp_service.h"
 #include "dataplane/eal_arguments.h"
 #include "dataplane/eal_runtime.h"
 #include "dataplane/port_setup.h"
@@ -94,7 +97,12 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       dataplane::cleanup_eal();
       return 1;
     }
-    dataplane::WorkerPool workers(config, ports.ports, ports.pools);
+    dataplane::SipKey secret{};
+    if (getrandom(&secret, sizeof(secret), 0) != static_cast<ssize_t>(sizeof(secret))) {
+      log_warning("getrandom failed; TCP initial sequence numbers and SYN cookies use a clock-derived key");
+      secret = {static_cast<uint64_t>(monotonic_ms()) * 0x9e3779b97f4a7c15ull, rte_rdtsc()};
+    }
+    dataplane::WorkerPool workers(config, ports.ports, ports.pools, &routes, secret);
     LcoreLoad load;
     LinkWatch links(ports);
     bool stop_requested = false;
@@ -110,6 +118,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     neighbours.register_commands(registry);
     PingService pings(config, routes, neighbours, workers);
     pings.register_commands(registry);
+    TcpService tcp(config, routes, workers);
+    tcp.register_commands(registry);
     ControlSocket socket(registry);
     std::unique_ptr<InteractiveConsole> console;
     if (options.interactive) {
@@ -131,12 +141,14 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
               case dataplane::ControlEvent::Kind::resolve_request:
                 neighbours.resolve_requested(events[i], now_ms);
                 break;
+              case dataplane::ControlEvent::Kind::tcp_snapshot_done: tcp.on_snapshot_done(w, events[i]); break;
             }
           }
         }
       }
       neighbours.tick(now_ms);
       pings.tick(now_ms);
+      tcp.tick(now_ms);
       if (now_ms >= next_second) {
         load.sample(lcore_counters);
         links.poll();

@@ -65,12 +65,14 @@ std::string report_ports(const ApplianceState& state) {
     out += "  answered  arp-replies " + std::to_string(arp_replies) + "  icmp-echo-replies " +
            std::to_string(echo_replies) + "  icmp-port-unreachable " + std::to_string(unreachables) +
            "  icmp-rate-limited " + std::to_string(unreachables_limited) + "\n";
-    // One line per family ("arp-...", "ipv4-...", "icmp-...", "flow-..."), link-level reasons first.
+    // One line per family ("arp-...", "ipv4-...", "icmp-...", "tcp-...", "flow-..."), link-level reasons first.
     std::string family;
     for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) {
       std::string name(dataplane::drop_reason_name(static_cast<dataplane::DropReason>(r)));
       std::string this_family = name.substr(0, name.find('-'));
-      if (this_family != "arp" && this_family != "ipv4" && this_family != "icmp" && this_family != "flow") {
+      if (this_family == "udp") this_family = "ipv4";  // udp-port-closed: an IPv4 protocol without a handler
+      if (this_family != "arp" && this_family != "ipv4" && this_family != "icmp" && this_family != "tcp" &&
+          this_family != "flow") {
         this_family = "link";
       }
       if (this_family != family) {

@@ -24,6 +24,7 @@ struct ControlEvent {
     neighbour_seen,    // an ARP packet told us ipv4 -> mac
     echo_reply,        // an answer to an echo request this worker sent
     resolve_request,   // frames wait for the MAC of ipv4 on port
+    tcp_snapshot_done, // the connection list asked for by `request` is written (count entries)
   };
   Kind kind = Kind::neighbour_seen;
   uint8_t port = 0;
@@ -37,17 +38,21 @@ struct ControlEvent {
   uint16_t echo_sequence = 0;       // echo_reply
   uint16_t echo_bytes = 0;          // echo_reply: ICMP message length
   uint32_t rtt_ns = 0;              // echo_reply: measured by the worker with its TSC
-  uint8_t reserved_[4]{};
+  uint32_t count = 0;               // tcp_snapshot_done: entries written (request id in ipv4)
 };
 static_assert(sizeof(ControlEvent) == 32);
 
-// Control plane -> worker.
+// Control plane -> worker. 64 bytes, a cache line.
 struct ControlCommand {
   enum class Kind : uint8_t {
     transmit,         // send `frame` out of `port` (ownership passes to the worker)
     send_echo,        // build one ICMP echo request to ipv4 and send it through next_hop on `port`
     neighbour_set,    // the owner's table says ipv4 is at mac on port
     neighbour_clear,  // the owner no longer knows ipv4 (frames waiting for it are dropped)
+    tcp_listen,       // run diagnostic service `service_slot` on tcp_port
+    tcp_unlisten,     // stop listening on tcp_port
+    tcp_connect,      // open a connection to ipv4:tcp_port running service `service_slot`
+    tcp_snapshot,     // write up to `capacity` TcpConnectionInfo into `buffer`, then post tcp_snapshot_done
   };
   Kind kind = Kind::transmit;
   uint8_t port = 0;
@@ -59,8 +64,18 @@ struct ControlCommand {
   MacAddress mac{};              // neighbour_set
   uint8_t reserved_[2]{};
   uint32_t next_hop = 0;         // send_echo: the on-link neighbour to send through
+  // tcp_*: which service, where, how much. The snapshot buffer belongs to
+  // the control plane, which does not touch it until tcp_snapshot_done.
+  uint16_t tcp_port = 0;
+  uint8_t service_kind = 0;
+  uint8_t service_slot = 0;
+  uint32_t request = 0;
+  uint64_t service_bytes = 0;
+  void* buffer = nullptr;
+  uint32_t capacity = 0;
+  uint8_t reserved2_[4]{};
 };
-static_assert(sizeof(ControlCommand) == 32);
+static_assert(sizeof(ControlCommand) == 64);
 
 struct alignas(64) ControlChannelCounters {
   Counter events_lost;    // worker could not post (ring full)

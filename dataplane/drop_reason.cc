@@ -22,6 +22,8 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::icmp_truncated: return "icmp-truncated";
     case DropReason::icmp_bad_checksum: return "icmp-bad-checksum";
     case DropReason::icmp_unhandled_type: return "icmp-unhandled-type";
+    case DropReason::tcp_malformed: return "tcp-malformed";
+    case DropReason::tcp_bad_checksum: return "tcp-bad-checksum";
     case DropReason::redirect_full: return "flow-redirect-full";
     case DropReason::count_: break;
   }

@@ -26,6 +26,8 @@ enum class DropReason : uint8_t {
   icmp_truncated,
   icmp_bad_checksum,
   icmp_unhandled_type,  // ICMP other than echo request and reply
+  tcp_malformed,        // a TCP header that does not parse (bounds, offset, options, flags)
+  tcp_bad_checksum,
   redirect_full,        // the owner worker's redirect ring was full
   count_,
 };

@@ -40,6 +40,7 @@ PacketVerdict ipv4_input(rte_mbuf* frame, const PortIdentity& port) {
   rte_pktmbuf_trim(frame, static_cast<uint16_t>(rte_pktmbuf_pkt_len(frame) - kL3 - total_length));
   switch (ip->next_proto_id) {
     case IPPROTO_ICMP: return answer_icmp(frame, port, header_length);
+    case IPPROTO_TCP: return PacketVerdict::deliver_tcp();
     case IPPROTO_UDP: return PacketVerdict::drop(DropReason::udp_port_closed);
     default: return PacketVerdict::drop(DropReason::ipv4_unhandled_protocol);
   }

@@ -12,12 +12,14 @@ struct PacketVerdict {
   bool transmit = false;
   DropReason reason = DropReason::count_;  // count_: consumed, not dropped
   bool echo_reply = false;                 // an answer to dplb's own ping: for the flow's owner
+  bool tcp = false;                        // a TCP segment for the worker's stack
 
-  static PacketVerdict send() { return {true, DropReason::count_, false}; }
-  static PacketVerdict consume() { return {false, DropReason::count_, false}; }
-  static PacketVerdict drop(DropReason r) { return {false, r, false}; }
-  static PacketVerdict deliver_echo_reply() { return {false, DropReason::count_, true}; }
-  bool dropped() const { return !transmit && !echo_reply && reason != DropReason::count_; }
+  static PacketVerdict send() { return {true, DropReason::count_, false, false}; }
+  static PacketVerdict consume() { return {false, DropReason::count_, false, false}; }
+  static PacketVerdict drop(DropReason r) { return {false, r, false, false}; }
+  static PacketVerdict deliver_echo_reply() { return {false, DropReason::count_, true, false}; }
+  static PacketVerdict deliver_tcp() { return {false, DropReason::count_, false, true}; }
+  bool dropped() const { return !transmit && !echo_reply && !tcp && reason != DropReason::count_; }
 };
 
 }  // namespace dplb::dataplane

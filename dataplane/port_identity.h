@@ -12,6 +12,8 @@ struct PortIdentity {
   PortMacFilter link;
   uint32_t ipv4 = 0;  // host byte order
   bool tx_ipv4_checksum_offload = false;  // the NIC fills IPv4 header checksums
+  bool tx_multi_segment = true;           // the NIC sends mbuf chains (else they are copied into one)
+  uint16_t mtu = 1500;
 };
 
 }  // namespace dplb::dataplane

@@ -100,10 +100,13 @@ bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup
   rt.rx_tcp_checksum = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
   rt.tx_ipv4_checksum = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
   rt.tx_tcp_checksum = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+  // TCP sends payload as indirect segments chained after the headers.
+  rt.tx_multi_segment = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   conf.rxmode.offloads = (rt.rx_ipv4_checksum ? RTE_ETH_RX_OFFLOAD_IPV4_CKSUM : 0) |
                          (rt.rx_tcp_checksum ? RTE_ETH_RX_OFFLOAD_TCP_CKSUM : 0);
   conf.txmode.offloads = (rt.tx_ipv4_checksum ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM : 0) |
-                         (rt.tx_tcp_checksum ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0);
+                         (rt.tx_tcp_checksum ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0) |
+                         (rt.tx_multi_segment ? RTE_ETH_TX_OFFLOAD_MULTI_SEGS : 0);
 
   if (int rc = rte_eth_dev_configure(rt.ethdev, queues, queues, &conf); rc != 0) {
     *error = port_label(p) + ": configuring " + std::to_string(queues) + " queue pair(s) failed: " + rte_strerror(-rc);
@@ -172,6 +175,8 @@ PortIdentity identity_of(const PortRuntime& port) {
   identity.link.mac = port.mac;
   identity.ipv4 = port.config.address.address.value;
   identity.tx_ipv4_checksum_offload = port.tx_ipv4_checksum;
+  identity.tx_multi_segment = port.tx_multi_segment;
+  identity.mtu = static_cast<uint16_t>(port.config.mtu);
   return identity;
 }
 

@@ -31,6 +31,7 @@ struct PortRuntime {
   bool rx_tcp_checksum = false;
   bool tx_ipv4_checksum = false;
   bool tx_tcp_checksum = false;
+  bool tx_multi_segment = false;
   bool started = false;
 };
 

@@ -1,6 +1,8 @@
 #include "dataplane/worker.h"
 
 #include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include <cstring>
@@ -9,6 +11,9 @@
 #include "dataplane/arp_responder.h"
 #include "dataplane/icmp_echo_request.h"
 #include "dataplane/ipv4_input.h"
+#include "dataplane/route_table.h"
+#include "dataplane/tcp/tcp_connection_info.h"
+#include "dataplane/tcp_segment.h"
 
 namespace dplb::dataplane {
 
@@ -21,12 +26,169 @@ Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, Wo
       links_(links),
       icmp_limiter_(rte_get_tsc_hz()),
       neighbours_(links.neighbour_entries),
-      arp_wait_tsc_(kArpWaitSeconds * rte_get_tsc_hz()) {}
+      arp_wait_tsc_(kArpWaitSeconds * rte_get_tsc_hz()),
+      tx_(ports_.size()),
+      tcp_sink_(*this) {
+  if (links_.tcp != nullptr && links_.pool != nullptr && links_.routes != nullptr) {
+    tcp_ = std::make_unique<TcpStack>(*links_.tcp, tcp_sink_, links_.pool, counters_.tcp,
+                                      TcpStackIdentity{index_, links_.workers, links_.secret}, now_us());
+  }
+}
+
+uint64_t Worker::now_us() const {
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t tsc = rte_rdtsc();
+  return tsc / hz * 1'000'000 + tsc % hz * 1'000'000 / hz;
+}
+
+void Worker::shutdown_tcp() {
+  if (tcp_ == nullptr) return;
+  tcp_.reset();
+  flush_tx();
+}
+
+void Worker::queue_tx(uint16_t port, rte_mbuf* frame) {
+  TxQueue& q = tx_[port];
+  q.frames[q.count++] = frame;
+  if (q.count == kBurstSize) {
+    transmit(port, q.frames, q.count);
+    q.count = 0;
+  }
+}
+
+void Worker::flush_tx() {
+  for (uint16_t port = 0; port < tx_.size(); ++port) {
+    TxQueue& q = tx_[port];
+    if (q.count == 0) continue;
+    transmit(port, q.frames, q.count);
+    q.count = 0;
+  }
+}
+
+std::optional<TcpRoute> Worker::TcpSink::route(uint32_t destination) {
+  const std::optional<NextHop> hop = worker_.links_.routes->lookup(destination);
+  if (!hop || hop->port >= worker_.ports_.size()) return std::nullopt;
+  const PortIdentity& port = worker_.ports_[hop->port];
+  return TcpRoute{port.ipv4, static_cast<uint16_t>(port.mtu - 40)};
+}
+
+void Worker::TcpSink::send(rte_mbuf* packet, uint32_t destination) {
+  const std::optional<NextHop> hop = worker_.links_.routes->lookup(destination);
+  if (!hop || hop->port >= worker_.ports_.size()) {
+    rte_pktmbuf_free(packet);
+    return;
+  }
+  const PortIdentity& port = worker_.ports_[hop->port];
+  if (packet->nb_segs > 1 && !port.tx_multi_segment) {
+    // The NIC takes one segment per frame: copy the chain into one mbuf.
+    rte_mbuf* flat = rte_pktmbuf_alloc(worker_.links_.pool);
+    char* data = flat != nullptr ? rte_pktmbuf_append(flat, static_cast<uint16_t>(packet->pkt_len)) : nullptr;
+    if (data == nullptr) {
+      if (flat != nullptr) rte_pktmbuf_free(flat);
+      rte_pktmbuf_free(packet);
+      return;
+    }
+    rte_pktmbuf_read(packet, 0, packet->pkt_len, data);
+    rte_pktmbuf_free(packet);
+    packet = flat;
+  }
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(packet, sizeof(rte_ether_hdr)));
+  if (eth == nullptr) {
+    rte_pktmbuf_free(packet);
+    return;
+  }
+  std::memset(&eth->dst_addr, 0, sizeof(eth->dst_addr));  // send_via fills it from the neighbour cache
+  std::memcpy(&eth->src_addr, port.link.mac.data(), 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+  packet->l2_len = sizeof(rte_ether_hdr);
+  worker_.send_via(hop->port, hop->neighbour, packet);
+}
+
+void Worker::deliver_tcp(rte_mbuf* m, uint16_t port) {
+  const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+  TcpSegment segment;
+  const TcpSegmentError error = parse_tcp_segment(m, rte_ipv4_hdr_len(ip), &segment);
+  if (error != TcpSegmentError::none) {
+    counters_.ports[port].drop(error == TcpSegmentError::bad_checksum ? DropReason::tcp_bad_checksum
+                                                                      : DropReason::tcp_malformed).increment();
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // Segments of connections this appliance opened belong to the worker that
+  // owns the local port; RSS may have brought them elsewhere.
+  const uint32_t workers = links_.mesh != nullptr ? links_.mesh->workers() : 1;
+  if (workers > 1 && tcp_->is_local_port(segment.destination_port)) {
+    const uint32_t owner = owner_of_local_id(segment.destination_port, workers);
+    if (owner != index_) {
+      m->port = port;
+      if (links_.mesh->hand_over(index_, owner, m)) {
+        counters_.flows.redirected_out.increment();
+      } else {
+        counters_.ports[port].drop(DropReason::redirect_full).increment();
+        rte_pktmbuf_free(m);
+      }
+      return;
+    }
+  }
+  tcp_->receive(m, segment);
+}
+
+void Worker::run_tcp_command(const ControlCommand& c) {
+  if (tcp_ == nullptr) return;
+  const auto kind = static_cast<DiagnosticKind>(c.service_kind);
+  switch (c.kind) {
+    case ControlCommand::Kind::tcp_listen:
+    case ControlCommand::Kind::tcp_connect: {
+      if (c.service_slot >= kMaxTcpServices) return;
+      TcpDiagnosticService& service = services_[c.service_slot];
+      if (!service.configured()) service.configure(kind, c.service_bytes, &counters_.tcp_services[c.service_slot]);
+      if (c.kind == ControlCommand::Kind::tcp_listen) {
+        tcp_->listen(c.tcp_port, &service, tcp_->settings().defaults);
+        return;
+      }
+      if (TcpConnection* conn = tcp_->connect(c.ipv4, c.tcp_port, &service, tcp_->settings().defaults)) {
+        service.connecting(*conn);
+      } else {
+        service.connect_failed();
+      }
+      return;
+    }
+    case ControlCommand::Kind::tcp_unlisten:
+      tcp_->unlisten(c.tcp_port);
+      return;
+    case ControlCommand::Kind::tcp_snapshot: {
+      auto* out = static_cast<TcpConnectionInfo*>(c.buffer);
+      uint32_t n = 0;
+      tcp_->for_each_connection([&](const TcpConnection& conn) {
+        if (n >= c.capacity) return;
+        TcpConnectionInfo& i = out[n++];
+        i.tuple = conn.tuple();
+        i.state = conn.state();
+        i.mss = conn.mss();
+        i.send_queued = conn.send_queued();
+        i.readable = conn.readable();
+        i.cwnd = conn.cwnd();
+        i.peer_window = conn.peer_window();
+        i.srtt_us = conn.srtt_us();
+        i.rto_us = conn.rto_us();
+        i.retransmits = conn.retransmissions();
+      });
+      ControlEvent event;
+      event.kind = ControlEvent::Kind::tcp_snapshot_done;
+      event.ipv4 = c.request;
+      event.count = n;
+      links_.control->post_event(event);
+      return;
+    }
+    default:
+      return;
+  }
+}
 
 void Worker::send_via(uint16_t port, uint32_t next_hop, rte_mbuf* frame) {
   if (const NeighbourCache::Entry* n = neighbours_.find(next_hop); n != nullptr && n->port == port) {
     std::memcpy(rte_pktmbuf_mtod(frame, uint8_t*), n->mac.data(), 6);
-    transmit(port, &frame, 1);
+    queue_tx(port, frame);
     return;
   }
   switch (pending_.park(next_hop, port, frame, rte_rdtsc())) {
@@ -150,6 +312,13 @@ void Worker::handle(rte_mbuf* m, uint16_t port, Burst& burst) {
         break;
     }
   }
+  if (verdict.tcp) {
+    if (tcp_ != nullptr) {
+      deliver_tcp(m, port);
+      return;
+    }
+    verdict = PacketVerdict::drop(DropReason::ipv4_unhandled_protocol);
+  }
   if (verdict.echo_reply) {
     // A frame handed to its owner is no longer ours; one that could not be
     // is dropped and counted.
@@ -259,6 +428,9 @@ uint32_t Worker::run_commands() {
       case ControlCommand::Kind::neighbour_clear:
         neighbour_gone(c.ipv4);
         break;
+      default:
+        run_tcp_command(c);
+        break;
     }
   }
   return n;
@@ -284,6 +456,8 @@ uint32_t Worker::poll_once() {
   expire_pending();
   handled += take_redirected();
   for (uint16_t port = 0; port < ports_.size(); ++port) handled += receive(port);
+  if (tcp_ != nullptr) tcp_->poll(now_us());
+  flush_tx();
   return handled;
 }
 

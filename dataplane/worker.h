@@ -1,6 +1,9 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <cstdint>
 #include <vector>
 
@@ -12,6 +15,10 @@
 #include "dataplane/neighbour_cache.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
+#include "dataplane/siphash.h"
+#include "dataplane/tcp/tcp_diagnostic_service.h"
+#include "dataplane/tcp/tcp_settings.h"
+#include "dataplane/tcp/tcp_stack.h"
 #include "dataplane/worker_counters.h"
 
 struct rte_mempool;
@@ -27,6 +34,10 @@ struct WorkerLinks {
   RedirectMesh* mesh = nullptr;
   rte_mempool* pool = nullptr;  // for frames the worker originates
   std::size_t neighbour_entries = 4096;  // size of the worker's neighbour cache
+  const class RouteTable* routes = nullptr;  // immutable after boot; needed for TCP
+  const TcpSettings* tcp = nullptr;          // null: no TCP stack (segments are unhandled)
+  SipKey secret{};                           // ISNs and SYN cookies; the same on every worker
+  uint32_t workers = 1;                      // how many share the active-open ports
 };
 
 // How long frames may wait for ARP before the worker drops them itself; the
@@ -53,6 +64,11 @@ class Worker {
 
   uint32_t index() const { return index_; }
 
+  // Frees every connection while the mbuf pools still exist; called once the
+  // worker has stopped.
+  void shutdown_tcp();
+  TcpStack* tcp() { return tcp_.get(); }
+
  private:
   // Answers and drops collected while handling one burst.
   struct Burst {
@@ -78,6 +94,23 @@ class Worker {
   void expire_pending();
   void report_neighbour(uint16_t port, const struct NeighbourObservation& seen);
   void transmit(uint16_t port, rte_mbuf** frames, uint16_t count);
+  // Frames the worker originates wait here and leave in bursts.
+  void queue_tx(uint16_t port, rte_mbuf* frame);
+  void flush_tx();
+  void deliver_tcp(rte_mbuf* frame, uint16_t port);
+  void run_tcp_command(const ControlCommand& command);
+  uint64_t now_us() const;
+
+  // Routes and frames the TCP stack's packets.
+  class TcpSink final : public TcpPacketSink {
+   public:
+    explicit TcpSink(Worker& worker) : worker_(worker) {}
+    void send(rte_mbuf* packet, uint32_t destination) override;
+    std::optional<TcpRoute> route(uint32_t destination) override;
+
+   private:
+    Worker& worker_;
+  };
 
   uint32_t index_;
   std::vector<PortIdentity> ports_;
@@ -88,6 +121,16 @@ class Worker {
   NeighbourCache neighbours_;
   ArpPendingQueue pending_;
   uint64_t arp_wait_tsc_;
+  struct TxQueue {
+    rte_mbuf* frames[kBurstSize];
+    uint16_t count = 0;
+  };
+  std::vector<TxQueue> tx_;
+  TcpSink tcp_sink_;
+  // The services outlive the stack: its destructor tells them their
+  // connections are gone.
+  std::array<TcpDiagnosticService, kMaxTcpServices> services_;
+  std::unique_ptr<TcpStack> tcp_;
 };
 
 }  // namespace dplb::dataplane

@@ -8,6 +8,7 @@
 #include "dataplane/counter.h"
 #include "dataplane/drop_reason.h"
 #include "dataplane/tcp/tcp_counters.h"
+#include "dataplane/tcp/tcp_diagnostic_service.h"
 
 namespace dplb::dataplane {
 
@@ -62,6 +63,7 @@ struct WorkerCounters {
   NeighbourCounters neighbours;
   std::array<PortCounters, kMaxPorts> ports;
   TcpCounters tcp;
+  std::array<TcpServiceCounters, kMaxTcpServices> tcp_services;
 };
 
 }  // namespace dplb::dataplane

@@ -1,5 +1,7 @@
 #include "dataplane/worker_pool.h"
 
+#include "dataplane/tcp/tcp_settings_from_config.h"
+
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_memory.h>
@@ -7,7 +9,8 @@
 namespace dplb::dataplane {
 
 WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports,
-                       const std::vector<rte_mempool*>& pools) {
+                       const std::vector<rte_mempool*>& pools, const RouteTable* routes, const SipKey& secret)
+    : tcp_settings_(tcp_settings_from(config.tcp)) {
   std::vector<uint16_t> ethdevs;
   std::vector<PortIdentity> identities;
   for (const auto& p : ports) {
@@ -23,9 +26,16 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     slot->counters = std::make_unique<WorkerCounters>();
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
     slot->channel = std::make_unique<ControlChannel>();
-    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters,
-                                            WorkerLinks{slot->channel.get(), &mesh_, pools.empty() ? nullptr : pools[i],
-                                                        config.dataplane.arp_max_entries});
+    WorkerLinks links;
+    links.control = slot->channel.get();
+    links.mesh = &mesh_;
+    links.pool = pools.empty() ? nullptr : pools[i];
+    links.neighbour_entries = config.dataplane.arp_max_entries;
+    links.routes = routes;
+    links.tcp = routes != nullptr ? &tcp_settings_ : nullptr;
+    links.secret = secret;
+    links.workers = static_cast<uint32_t>(workers.size());
+    slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters, links);
     slots_.push_back(std::move(slot));
   }
 }
@@ -69,6 +79,8 @@ void WorkerPool::stop_and_wait() {
   for (auto& slot : slots_) {
     if (slot->launched) rte_eal_wait_lcore(slot->lcore);
     slot->launched = false;
+    // Connections hold mbufs: give them back while the pools exist.
+    slot->worker->shutdown_tcp();
     slot->channel->discard_commands();
   }
 }

@@ -8,6 +8,7 @@
 #include "conf/config.h"
 #include "dataplane/ethdev_packet_io.h"
 #include "dataplane/port_setup.h"
+#include "dataplane/tcp/tcp_settings.h"
 #include "dataplane/worker.h"
 
 namespace dplb::dataplane {
@@ -16,8 +17,10 @@ namespace dplb::dataplane {
 // queue pair i of every port.
 class WorkerPool {
  public:
-  // pools[i] is worker i's mbuf pool (for frames it originates).
-  WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports, const std::vector<rte_mempool*>& pools);
+  // pools[i] is worker i's mbuf pool (for frames it originates). `routes`
+  // (immutable, outliving the pool) lets workers run TCP; null leaves TCP off.
+  WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports, const std::vector<rte_mempool*>& pools,
+             const RouteTable* routes = nullptr, const SipKey& secret = {});
   ~WorkerPool();
 
   // Starts every worker on its lcore; returns an error line or "".
@@ -49,6 +52,7 @@ class WorkerPool {
   static int entry(void* slot);
 
   std::atomic<bool> stop_{false};
+  TcpSettings tcp_settings_;
   RedirectMesh mesh_;
   std::vector<std::unique_ptr<Slot>> slots_;
 };
