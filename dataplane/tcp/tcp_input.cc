@@ -15,6 +15,12 @@ namespace dplb::dataplane {
 namespace {
 // PAWS does not apply to a ts_recent older than 24 days (RFC 7323 5.5).
 constexpr uint32_t kPawsIdleMs = 24u * 24 * 3600 * 1000;
+
+// RFC 6298 5.7: when the SYN (or SYN-ACK) timed out, the handshake gave no
+// RTT sample (Karn) and data starts with an RTO of at least 3 s.
+void rto_after_syn_timeout(RttEstimator& rtt, uint32_t max_rto_us) {
+  if (!rtt.sampled() && rtt.rto_us() < 3'000'000) rtt.reset(std::min<uint32_t>(3'000'000, max_rto_us));
+}
 }  // namespace
 
 void TcpStack::receive(rte_mbuf* frame, const TcpSegment& s) {
@@ -67,7 +73,7 @@ void TcpStack::negotiate(TcpConnection& c, const Options& o, uint16_t route_mss)
   if (c.mss_ < 64) c.mss_ = 64;
 }
 
-void TcpStack::listener_syn(Listener& l, const TcpSegment& s) {
+void TcpStack::listener_syn(Listener& l, const TcpSegment& s, std::optional<uint32_t> iss_above) {
   const std::optional<TcpRoute> route = sink_.route(s.source);
   if (!route) {
     counters_.drop(TcpDropReason::no_route).increment();
@@ -79,8 +85,13 @@ void TcpStack::listener_syn(Listener& l, const TcpSegment& s) {
   offered.sack = s.options.sack_permitted;
   offered.timestamps = s.options.timestamps;
   const FourTuple t{s.destination, s.source, s.destination_port, s.source_port};
+  if (buffers_short()) {
+    // Out of buffers: no new work until queued data drains (the client retries).
+    counters_.drop(TcpDropReason::buffer_limit).increment();
+    return;
+  }
   const bool backlog_full = l.half_open >= settings_.syn_backlog;
-  if (backlog_full || live_ >= settings_.max_connections || buffers_short()) {
+  if (backlog_full || live_ >= settings_.max_connections) {
     if (!settings_.syn_cookies) {
       counters_.drop(backlog_full ? TcpDropReason::backlog_full : TcpDropReason::connection_limit).increment();
       return;
@@ -93,7 +104,8 @@ void TcpStack::listener_syn(Listener& l, const TcpSegment& s) {
     o.mss = route->mss;
     if (s.options.timestamps && settings_.timestamps) {
       CookieOptions carried;
-      if (settings_.window_scaling && offered.window_scale) carried.window_scale = rcv_wscale_;
+      // The peer's shift (ours is the stack's, known again at the ACK).
+      if (settings_.window_scaling && offered.window_scale) carried.window_scale = *offered.window_scale;
       carried.sack_permitted = settings_.sack && offered.sack;
       // The peer will see later TSvals from the normal clock; the cookie's
       // must not be ahead of them.
@@ -126,6 +138,7 @@ void TcpStack::listener_syn(Listener& l, const TcpSegment& s) {
   c->irs_ = s.sequence;
   c->rcv_nxt_ = s.sequence + 1;
   c->iss_ = initial_sequence_number(identity_.secret, t, now_us_ * 1000);
+  if (iss_above && !seq_gt(c->iss_, *iss_above)) c->iss_ = *iss_above + 1;
   c->snd_una_ = c->iss_;
   c->snd_nxt_ = c->snd_max_ = c->iss_ + 1;
   c->snd_wnd_ = s.window;  // never scaled in a SYN
@@ -146,9 +159,12 @@ bool TcpStack::listener_ack(Listener& l, rte_mbuf* frame, const TcpSegment& s) {
     return false;
   }
   const std::optional<TcpRoute> route = sink_.route(s.source);
-  TcpConnection* c = route ? allocate(t) : nullptr;
+  TcpConnection* c = route && !buffers_short() ? allocate(t) : nullptr;
   if (c == nullptr) {
-    counters_.drop(route ? TcpDropReason::connection_limit : TcpDropReason::no_route).increment();
+    counters_.drop(!route          ? TcpDropReason::no_route
+                   : buffers_short() ? TcpDropReason::buffer_limit
+                                     : TcpDropReason::connection_limit)
+        .increment();
     rte_pktmbuf_free(frame);
     return true;  // the client retransmits; a RST would kill a valid handshake
   }
@@ -226,9 +242,17 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
                                                              : seq_gt(s.sequence, c.rcv_nxt_);
     if (newer) {
       counters_.time_wait_reused.increment();
+      // RFC 9293 3.6.1 (1): the new ISS must be above every sequence number
+      // the old incarnation used, whatever the ISN clock says.
+      const uint32_t old_max = c.snd_max_;
       finish(c);
       reap();
-      no_connection(frame, s);
+      if (Listener* l = listener_for(s.destination_port)) {
+        listener_syn(*l, s, old_max);
+        rte_pktmbuf_free(frame);
+      } else {
+        no_connection(frame, s);
+      }
       return;
     }
   }
@@ -245,12 +269,23 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
   // Sequence number check. A segment with data for a closed window still
   // carries a usable ACK (zero-window probes are answered this way).
   if (!acceptable(c, s)) {
+    // A retransmitted SYN: the peer did not get our SYN-ACK; send it again
+    // (as Linux does) rather than a bare ACK the peer would drop.
+    if (c.state_ == TcpState::syn_received && s.has(tcp_flag::syn) && !s.has(tcp_flag::ack) &&
+        s.sequence == c.irs_) {
+      send_syn(c);
+      c.rtt_timing_ = false;  // Karn: the ACK may answer either copy
+      rte_pktmbuf_free(frame);
+      return;
+    }
     const bool probe = s.sequence == c.rcv_nxt_ && receive_window(c) == 0 && seq_le(c.rcv_adv_, c.rcv_nxt_);
     if (!probe || s.has(tcp_flag::rst) || s.has(tcp_flag::syn)) {
       if (s.has(tcp_flag::rst)) {
         counters_.drop(TcpDropReason::rst_ignored).increment();
       } else {
         counters_.drop(TcpDropReason::out_of_window).increment();
+        // TIME_WAIT: a retransmitted FIN restarts 2MSL (RFC 9293 3.10.7.4, eighth).
+        if (c.state_ == TcpState::time_wait && s.has(tcp_flag::fin)) arm_lifetime(c);
         send_ack(c);
       }
       rte_pktmbuf_free(frame);
@@ -319,6 +354,7 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
       c.half_open_counted_ = false;
     }
     wheel_.cancel(c.retransmit_timer_);
+    if (c.retries_ > 0) rto_after_syn_timeout(c.rtt_, settings_.max_rto_ms * 1000);
     c.retries_ = 0;
     c.snd_una_ = c.iss_ + 1;
     c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
@@ -343,8 +379,7 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
     // The ACK may carry data (and a FIN): go on below with it.
   }
 
-  process_ack(c, s);
-  if (c.reaping_) {
+  if (!process_ack(c, s) || c.reaping_) {  // RFC 5961 5.2: an unacceptable ACK drops the segment
     rte_pktmbuf_free(frame);
     deliver(c);
     return;
@@ -384,8 +419,10 @@ void TcpStack::syn_sent_input(TcpConnection& c, const TcpSegment& s) {
   c.cc_.init(c.options_.congestion, c.mss_);
   c.irs_ = s.sequence;
   c.rcv_nxt_ = s.sequence + 1;
+  c.rcv_adv_ = c.rcv_nxt_;  // the right edge is measured from here on (it was 0)
   if (ack) {
     wheel_.cancel(c.retransmit_timer_);
+    if (c.retries_ > 0) rto_after_syn_timeout(c.rtt_, settings_.max_rto_ms * 1000);
     c.retries_ = 0;
     // The SYN's round trip seeds the RTT estimate unless it was retransmitted.
     if (c.rtt_timing_) {
@@ -427,18 +464,18 @@ void TcpStack::update_window(TcpConnection& c, const TcpSegment& s) {
   }
 }
 
-void TcpStack::process_ack(TcpConnection& c, const TcpSegment& s) {
+bool TcpStack::process_ack(TcpConnection& c, const TcpSegment& s) {
   const uint32_t ack = s.acknowledgement;
   // RFC 5961 5.2: acceptable between SND.UNA - MAX.SND.WND and SND.MAX.
   if (seq_gt(ack, c.snd_max_)) {
     counters_.drop(TcpDropReason::bad_ack).increment();
     challenge_ack(c);
-    return;
+    return false;
   }
   if (seq_lt(ack, c.snd_una_ - std::max<uint32_t>(c.max_snd_wnd_, 65535))) {
     counters_.drop(TcpDropReason::bad_ack).increment();
     challenge_ack(c);
-    return;
+    return false;
   }
   bool new_sack = false;
   if (c.sack_ && s.options.sack_count > 0) {
@@ -458,6 +495,7 @@ void TcpStack::process_ack(TcpConnection& c, const TcpSegment& s) {
                      !s.has(tcp_flag::fin) && (c.sack_ ? new_sack : c.snd_wnd_ == window_before);
     if (dup) duplicate_ack(c);
   }
+  return true;
 }
 
 void TcpStack::new_ack(TcpConnection& c, const TcpSegment& s, uint32_t acked) {

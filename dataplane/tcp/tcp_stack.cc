@@ -280,6 +280,8 @@ TcpConnection* TcpStack::connect(uint32_t remote_address, uint16_t remote_port, 
     reason = TcpDropReason::no_route;
   } else if (live_ >= settings_.max_connections) {
     reason = TcpDropReason::connection_limit;
+  } else if (buffers_short()) {
+    reason = TcpDropReason::buffer_limit;
   } else {
     // Walk this worker's share of the local port range for a free tuple.
     const uint32_t first = settings_.local_port_first;

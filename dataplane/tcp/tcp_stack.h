@@ -141,10 +141,11 @@ class TcpStack {
   void segment_for_connection(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
   void syn_sent_input(TcpConnection& c, const TcpSegment& s);
   void no_connection(rte_mbuf* frame, const TcpSegment& s);
-  void listener_syn(Listener& l, const TcpSegment& s);
+  // `iss_above`: a TIME_WAIT tuple is reused; the new ISS must exceed its SND.MAX.
+  void listener_syn(Listener& l, const TcpSegment& s, std::optional<uint32_t> iss_above = std::nullopt);
   bool listener_ack(Listener& l, rte_mbuf* frame, const TcpSegment& s);
   bool acceptable(const TcpConnection& c, const TcpSegment& s) const;
-  void process_ack(TcpConnection& c, const TcpSegment& s);
+  bool process_ack(TcpConnection& c, const TcpSegment& s);  // false: unacceptable, drop the segment
   void new_ack(TcpConnection& c, const TcpSegment& s, uint32_t acked);
   void duplicate_ack(TcpConnection& c);
   void update_window(TcpConnection& c, const TcpSegment& s);
