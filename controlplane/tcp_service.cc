@@ -153,6 +153,8 @@ std::string TcpService::show_counters() const {
       {"retransmits", &TcpCounters::retransmits},
       {"fast-retransmits", &TcpCounters::fast_retransmits},
       {"rto-expiries", &TcpCounters::rto_expiries},
+      {"spurious-recoveries", &TcpCounters::spurious_recoveries},
+      {"tail-loss-probes", &TcpCounters::tail_loss_probes},
       {"syn-retransmits", &TcpCounters::syn_retransmits},
       {"resets-sent", &TcpCounters::resets_sent},
       {"resets-received", &TcpCounters::resets_received},

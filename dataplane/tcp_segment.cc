@@ -1,5 +1,7 @@
 #include "dataplane/tcp_segment.h"
 
+#include "dataplane/ipv4_checksum.h"
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -25,7 +27,7 @@ TcpSegmentError parse_tcp_segment(const rte_mbuf* frame, uint32_t ip_header_leng
   const uint64_t checked = frame->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
   if (checked == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
       (checked != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-       rte_ipv4_udptcp_cksum_mbuf_verify(frame, ip, static_cast<uint16_t>(l4)) != 0)) {
+       !ipv4_l4_checksum_ok(frame, ip, l4))) {
     return TcpSegmentError::bad_checksum;
   }
   const uint8_t flags = tcp->tcp_flags;

@@ -99,6 +99,14 @@ void CongestionControl::on_timeout(uint32_t flight, uint32_t mss) {
   cwnd_ = mss;
 }
 
+void CongestionControl::restore(uint32_t cwnd, uint32_t ssthresh) {
+  cwnd_ = std::max(cwnd_, cwnd);
+  ssthresh_ = std::max(ssthresh_, ssthresh);
+  epoch_start_us_ = 0;
+  bytes_acked_ = 0;
+  growth_ = 0;
+}
+
 void CongestionControl::on_recovery_end(uint32_t flight, uint32_t mss) {
   // RFC 6582 3.2 step 3: deflate to ssthresh, or less when little is in flight.
   cwnd_ = std::max(std::min(ssthresh_, flight + mss), mss);

@@ -25,6 +25,8 @@ class CongestionControl {
   void on_timeout(uint32_t flight_bytes, uint32_t mss);
   // Recovery ended with a full acknowledgement.
   void on_recovery_end(uint32_t flight_bytes, uint32_t mss);
+  // A reduction proved spurious: back to the window before it.
+  void restore(uint32_t cwnd, uint32_t ssthresh);
 
   uint32_t cwnd() const { return cwnd_; }
   uint32_t ssthresh() const { return ssthresh_; }

@@ -110,6 +110,9 @@ class TcpConnection {
   bool half_open_counted_ = false;
   bool reaping_ = false;
   bool peer_fin_pending_ = false;  // a FIN arrived ahead of a gap
+  bool undo_armed_ = false;        // a retransmission may yet prove spurious
+  bool probe_armed_ = false;       // the retransmission timer is a tail loss probe timeout
+  bool probe_sent_ = false;        // one probe per flight, until new data is acknowledged
   uint8_t events_ = 0;           // to deliver to the application
   TcpCloseReason close_reason_ = TcpCloseReason::reset;
   uint8_t snd_wscale_ = 0;
@@ -138,6 +141,12 @@ class TcpConnection {
   // Loss recovery (RFC 6675 / 6582).
   uint32_t recover_ = 0;
   uint32_t high_rxt_ = 0;
+  // Eifel (RFC 3522): the window before the reduction, and our TSval on the
+  // first retransmission of undo_seq_.
+  uint32_t undo_seq_ = 0;
+  uint32_t undo_cwnd_ = 0;
+  uint32_t undo_ssthresh_ = 0;
+  uint32_t retransmit_tsval_ = 0;
   // RTT measurement of one segment per round trip (Karn's rule).
   uint32_t rtt_seq_ = 0;
   uint64_t rtt_start_us_ = 0;

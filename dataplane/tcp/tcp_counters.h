@@ -49,6 +49,8 @@ struct alignas(64) TcpCounters {
   Counter retransmits;        // segments sent again
   Counter fast_retransmits;   // recoveries entered on duplicate ACKs or SACK
   Counter rto_expiries;
+  Counter spurious_recoveries;
+  Counter tail_loss_probes;  // reductions undone because the retransmission was not needed (RFC 3522)
   Counter syn_retransmits;
   Counter resets_sent;
   Counter resets_received;

@@ -257,8 +257,11 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
     }
   }
 
-  // PAWS (RFC 7323 5.3).
-  if (c.timestamps_ && s.options.timestamps && !s.has(tcp_flag::rst) &&
+  // PAWS (RFC 7323 5.3) protects data. A pure ACK with an older timestamp
+  // is one the network reordered: its acknowledgement and SACK blocks still
+  // count (Linux makes the same exception for disordered ACKs); it just does
+  // not update TS.Recent.
+  if (c.timestamps_ && s.options.timestamps && !s.has(tcp_flag::rst) && s.sequence_length() > 0 &&
       seq_lt(s.options.timestamps->value, c.ts_recent_) && now_ms() - c.ts_recent_ms_ < kPawsIdleMs) {
     counters_.drop(TcpDropReason::paws).increment();
     send_ack(c);
@@ -508,10 +511,24 @@ void TcpStack::new_ack(TcpConnection& c, const TcpSegment& s, uint32_t acked) {
   c.send_.acknowledge(data);
   buffered_ -= before - c.send_.bytes();
   c.snd_una_ = ack;
+  if (c.undo_armed_ && seq_gt(ack, c.undo_seq_)) {
+    // Eifel detection (RFC 3522): the first ACK for the retransmitted data
+    // echoes the original's timestamp, so the original arrived: the loss was
+    // reordering, and the window reduction is undone.
+    c.undo_armed_ = false;
+    if (s.options.timestamps && seq_lt(s.options.timestamps->echo_reply, c.retransmit_tsval_)) {
+      counters_.spurious_recoveries.increment();
+      c.cc_.restore(c.undo_cwnd_, c.undo_ssthresh_);
+      c.in_recovery_ = false;
+      c.dupacks_ = 0;
+      c.snd_nxt_ = c.snd_max_;  // after a spurious timeout, do not send it all again
+    }
+  }
   if (seq_lt(c.snd_nxt_, ack)) c.snd_nxt_ = ack;
   if (seq_lt(c.high_rxt_, ack)) c.high_rxt_ = ack;
   c.sacks_.acknowledge(ack);
   c.retries_ = 0;
+  c.probe_sent_ = false;
   // RTT: one timed segment per round trip, never a retransmitted one (Karn).
   if (c.rtt_timing_ && seq_gt(ack, c.rtt_seq_)) {
     c.rtt_.sample(static_cast<uint32_t>(std::min<uint64_t>(now_us_ - c.rtt_start_us_, UINT32_MAX)),
@@ -556,9 +573,13 @@ void TcpStack::duplicate_ack(TcpConnection& c) {
   ++c.dupacks_;
   const bool sack_says_lost =
       c.sack_ && seq_gt(c.sacks_.lost_below(c.snd_una_, 3u * c.mss_), c.snd_una_);
-  if (c.dupacks_ < 3 && !sack_says_lost) return;
+  if (c.dupacks_ < 3 && !sack_says_lost) {
+    limited_transmit(c);
+    return;
+  }
   // Fast retransmit and recovery (RFC 5681 3.2, RFC 6675 5, RFC 6582 3.2).
   counters_.fast_retransmits.increment();
+  arm_undo(c);
   c.in_recovery_ = true;
   c.recover_ = c.snd_max_;
   c.cc_.on_loss(flight(c), c.mss_);
@@ -571,6 +592,17 @@ void TcpStack::duplicate_ack(TcpConnection& c) {
     c.cc_.set_cwnd(c.cc_.ssthresh() + 3u * c.mss_);
   }
   arm_retransmit(c);
+}
+
+void TcpStack::limited_transmit(TcpConnection& c) {
+  const uint32_t queued_end = c.snd_una_ + c.send_.bytes();
+  if (!seq_lt(c.snd_nxt_, queued_end) || c.snd_nxt_ != c.snd_max_) return;
+  const uint32_t len = std::min<uint32_t>(c.mss_, queued_end - c.snd_nxt_);
+  if (seq_gt(c.snd_nxt_ + len, c.snd_una_ + c.snd_wnd_)) return;
+  if (flight(c) + len > c.cc_.cwnd() + 2u * c.mss_) return;
+  if (!send_data(c, c.snd_nxt_, len, false)) return;
+  c.snd_nxt_ += len;
+  c.snd_max_ = c.snd_nxt_;
 }
 
 void TcpStack::our_fin_acked(TcpConnection& c) {

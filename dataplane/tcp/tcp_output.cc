@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/ipv4_checksum.h"
 #include "dataplane/tcp/tcp_sequence.h"
 #include "dataplane/tcp/tcp_stack.h"
 
@@ -83,7 +84,7 @@ void TcpStack::finish_and_send(rte_mbuf* m, const FourTuple& t, uint32_t payload
   ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(rte_pktmbuf_pkt_len(m)));
   ip->hdr_checksum = rte_ipv4_cksum(ip);
   auto* tcp = reinterpret_cast<rte_tcp_hdr*>(ip + 1);
-  tcp->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
+  tcp->cksum = ipv4_l4_checksum(m, ip, sizeof(rte_ipv4_hdr));
   counters_.segments_out.increment();
   counters_.bytes_out.add(payload);
   sink_.send(m, t.remote_address);
@@ -251,8 +252,11 @@ void TcpStack::sack_recovery(TcpConnection& c) {
       hole = c.sacks_.next_hole(from, c.sacks_.highest(), &length);
       if (length == 0) return;
     }
-    if (seq_ge(hole, queued_end)) {  // only our FIN is outstanding there
-      if (!send_data(c, hole, 0, true)) return;
+    if (!seq_lt(hole, c.snd_max_)) return;  // nothing sent is missing there
+    if (seq_ge(hole, queued_end)) {
+      // Past the data only our FIN can be missing, and only once it was sent.
+      const bool fin_outstanding = c.write_shutdown_ && hole == c.fin_seq_ && seq_gt(c.snd_max_, c.fin_seq_);
+      if (!fin_outstanding || !send_data(c, hole, 0, true)) return;
       c.high_rxt_ = hole + 1;
       continue;
     }

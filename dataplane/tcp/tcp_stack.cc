@@ -331,11 +331,12 @@ rte_mbuf* TcpConnection::read(uint32_t max_bytes, uint32_t* bytes_read) {
   rte_mbuf* data = receive_.read(max_bytes, bytes_read);
   if (*bytes_read == 0) return data;
   stack_->buffered_ -= *bytes_read;
-  // Reading may reopen the window enough to tell the peer (RFC 9293 3.8.6.2.2).
+  // Tell the peer at once only when the window it knows had shrunk to half
+  // of what is open now (Linux's rule): an application that reads promptly
+  // leaves acknowledgements to the delayed-ACK logic.
   const uint32_t window = stack_->receive_window(*this);
-  const uint32_t right = rcv_nxt_ + window;
-  const uint32_t threshold = std::min<uint32_t>(stack_->settings_.connection_buffer / 2, mss_);
-  if (seq_ge(right, rcv_adv_ + threshold) && tcp_synchronized(state_)) {
+  const uint32_t known = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+  if (window >= 2u * known && window - known >= mss_ && tcp_synchronized(state_)) {
     ack_now_ = true;
     stack_->mark_pending(*this);
   }

@@ -186,6 +186,12 @@ class TcpStack {
   void lifetime_expired(TcpConnection& c);
   void arm_lifetime(TcpConnection& c);
   void schedule_ack(TcpConnection& c, bool at_once);
+  // Remembers the window to return to if the retransmission about to be
+  // sent turns out spurious (RFC 3522).
+  void arm_undo(TcpConnection& c);
+  void tail_loss_probe(TcpConnection& c);
+  // RFC 3042: a new segment for each of the first two duplicate ACKs.
+  void limited_transmit(TcpConnection& c);
 
   uint32_t now_ms() const { return static_cast<uint32_t>(now_us_ / 1000); }
   bool buffers_short() const;

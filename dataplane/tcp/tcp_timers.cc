@@ -12,7 +12,50 @@ namespace dplb::dataplane {
 
 void TcpStack::arm(TcpTimer& t, uint64_t delay_us) { wheel_.schedule(t, (now_us_ + delay_us + 999) / 1000); }
 
-void TcpStack::arm_retransmit(TcpConnection& c) { arm(c.retransmit_timer_, c.rtt_.rto_us()); }
+void TcpStack::arm_retransmit(TcpConnection& c) {
+  uint64_t delay = c.rtt_.rto_us();
+  c.probe_armed_ = false;
+  // Tail loss probe (RFC 8985 7): when the last segments of a flight are
+  // lost no duplicate ACK follows, and only the RTO would repair it. A probe
+  // after about two round trips makes the peer's SACK start fast recovery.
+  const bool data_state = c.state_ == TcpState::established || c.state_ == TcpState::close_wait ||
+                          c.state_ == TcpState::fin_wait_1 || c.state_ == TcpState::last_ack;
+  if (data_state && c.sack_ && !c.in_recovery_ && !c.probe_sent_ && c.retries_ == 0 && c.rtt_.sampled()) {
+    uint64_t pto = 2ull * c.rtt_.srtt_us();
+    if (flight(c) <= c.mss_) pto += 200'000;  // the peer may be delaying its only ACK
+    pto = std::max<uint64_t>(pto, 10'000);
+    if (pto < delay) {
+      delay = pto;
+      c.probe_armed_ = true;
+    }
+  }
+  arm(c.retransmit_timer_, delay);
+}
+
+void TcpStack::tail_loss_probe(TcpConnection& c) {
+  counters_.tail_loss_probes.increment();
+  c.probe_sent_ = true;
+  const uint32_t queued_end = c.snd_una_ + c.send_.bytes();
+  // New data if the peer's window takes it, otherwise the last segment again.
+  if (seq_lt(c.snd_nxt_, queued_end) && c.snd_nxt_ == c.snd_max_) {
+    const uint32_t len = std::min<uint32_t>(c.mss_, queued_end - c.snd_nxt_);
+    if (seq_le(c.snd_nxt_ + len, c.snd_una_ + c.snd_wnd_) && send_data(c, c.snd_nxt_, len, false)) {
+      c.snd_nxt_ += len;
+      c.snd_max_ = c.snd_nxt_;
+      arm(c.retransmit_timer_, c.rtt_.rto_us());
+      return;
+    }
+  }
+  const bool fin_sent = c.write_shutdown_ && seq_gt(c.snd_max_, c.fin_seq_);
+  const uint32_t data_end = fin_sent ? c.fin_seq_ : c.snd_max_;
+  if (seq_lt(c.snd_una_, data_end)) {
+    const uint32_t len = std::min<uint32_t>(c.mss_, data_end - c.snd_una_);
+    send_data(c, data_end - len, len, fin_sent);
+  } else if (fin_sent) {
+    send_data(c, c.fin_seq_, 0, true);
+  }
+  arm(c.retransmit_timer_, c.rtt_.rto_us());
+}
 
 void TcpStack::schedule_ack(TcpConnection& c, bool at_once) {
   // RFC 9293 3.8.6.3 / RFC 5681 4.2: at least every second full segment, at
@@ -56,6 +99,9 @@ void TcpStack::fire(TcpTimer& t) {
       const bool persisting = tcp_synchronized(c.state_) && c.snd_una_ == c.snd_max_ && c.snd_wnd_ == 0;
       if (persisting) {
         persist_expired(c);
+      } else if (c.probe_armed_) {
+        c.probe_armed_ = false;
+        tail_loss_probe(c);
       } else {
         retransmit_expired(c);
       }
@@ -99,6 +145,7 @@ void TcpStack::retransmit_expired(TcpConnection& c) {
     fail(c, TcpCloseReason::timed_out);
     return;
   }
+  if (!c.undo_armed_) arm_undo(c);  // a later expiry keeps the first's window to go back to
   c.cc_.on_timeout(flight(c), c.mss_);
   c.in_recovery_ = false;
   c.dupacks_ = 0;
@@ -113,7 +160,24 @@ void TcpStack::retransmit_expired(TcpConnection& c) {
   arm_retransmit(c);
 }
 
+void TcpStack::arm_undo(TcpConnection& c) {
+  if (!c.timestamps_) return;
+  c.undo_armed_ = true;
+  c.undo_seq_ = c.snd_una_;
+  c.undo_cwnd_ = c.cc_.cwnd();
+  c.undo_ssthresh_ = c.cc_.ssthresh();
+  c.retransmit_tsval_ = tsval(c);
+}
+
 void TcpStack::persist_expired(TcpConnection& c) {
+  // Give up on a peer that answers no probe at all, like Linux after
+  // tcp_retries2 unanswered probes; any segment from it resets the count.
+  if (++c.keepalive_sent_ > settings_.retries) {
+    counters_.timeouts.increment();
+    send_rst(c);
+    fail(c, TcpCloseReason::timed_out);
+    return;
+  }
   // A zero-window probe (RFC 9293 3.8.6.1): an old sequence number makes
   // the peer answer with its current window. Probing goes on while the peer
   // answers, with the timeout backed off up to the maximum.

@@ -136,11 +136,14 @@ class LabTestCase(unittest.TestCase):
     # helpers
 
     def write_config(self, tag: str, front_device="net_af_packet0,iface=front",
-                     dataplane_extra="") -> str:
+                     dataplane_extra="", extra="") -> str:
+        """`extra` is TOML appended after the ports, e.g. '[tcp]\ntime_wait = "1s"'."""
         path = os.path.join(self.tmp, f"{tag}.toml")
         with open(path, "w") as f:
             f.write(CONFIG.format(socket=self.sock, front_device=front_device,
                                   dataplane_extra=dataplane_extra))
+            if extra:
+                f.write("\n" + extra.strip("\n") + "\n")
         return path
 
     def ctl(self, *args, timeout=10) -> subprocess.CompletedProcess:
@@ -148,9 +151,11 @@ class LabTestCase(unittest.TestCase):
         return subprocess.run([DPLB, "ctl", "-s", self.sock, *args], text=True,
                               capture_output=True, timeout=timeout)
 
-    def start(self, tag: str, dataplane_extra: str = "") -> DplbRun:
-        """Start dplb with the lab config and wait until its control socket answers."""
-        run = DplbRun(self, tag, self.write_config(tag, dataplane_extra=dataplane_extra))
+    def start(self, tag: str, dataplane_extra: str = "", extra: str = "") -> DplbRun:
+        """Start dplb with the lab config and wait until its control socket answers.
+        `extra`: more TOML tables, appended to the config (see write_config)."""
+        run = DplbRun(self, tag, self.write_config(tag, dataplane_extra=dataplane_extra,
+                                                   extra=extra))
         self.addCleanup(run.kill)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:

@@ -91,7 +91,8 @@ inline bool deliver_frame(const WireFrame& frame, rte_mempool* pool, dataplane::
   if (data == nullptr) throw std::runtime_error("frame larger than one mbuf");
   std::memcpy(data, frame.data(), frame.size());
   dataplane::TcpSegment segment;
-  if (dataplane::parse_tcp_segment(m, 20, &segment) != dataplane::TcpSegmentError::none) {
+  if (const auto e = dataplane::parse_tcp_segment(m, 20, &segment); e != dataplane::TcpSegmentError::none) {
+    if (g_segment_trace != nullptr) g_segment_trace->push_back("UNPARSEABLE error " + std::to_string(static_cast<int>(e)) + " bytes " + std::to_string(frame.size()));
     rte_pktmbuf_free(m);
     return false;
   }
