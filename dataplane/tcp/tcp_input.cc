@@ -203,8 +203,10 @@ bool TcpStack::acceptable(const TcpConnection& c, const TcpSegment& s) const {
   // The window we advertised may be larger than what we would offer now.
   const uint32_t right = seq_max(c.rcv_nxt_ + wnd, c.rcv_adv_);
   if (len == 0) {
-    if (c.rcv_nxt_ == right) return s.sequence == c.rcv_nxt_;
-    return seq_in(s.sequence, c.rcv_nxt_, right);
+    // Inclusive of the right edge, as Linux's tcp_sequence(): a peer that
+    // filled our window sends its ACKs with SEG.SEQ at the edge while a gap
+    // holds RCV.NXT back, and those ACKs must count.
+    return seq_le(c.rcv_nxt_, s.sequence) && seq_le(s.sequence, right);
   }
   if (c.rcv_nxt_ == right) return false;
   return seq_in(s.sequence, c.rcv_nxt_, right) || seq_in(s.sequence + len - 1, c.rcv_nxt_, right);
@@ -281,7 +283,16 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
       rte_pktmbuf_free(frame);
       return;
     }
-    const bool probe = s.sequence == c.rcv_nxt_ && receive_window(c) == 0 && seq_le(c.rcv_adv_, c.rcv_nxt_);
+    // Data at the right edge of a full window (a zero-window probe, or data
+    // sent into a window that closed) is not taken, but its ACK is.
+    const uint32_t right = seq_max(c.rcv_nxt_ + receive_window(c), c.rcv_adv_);
+    const bool probe = s.sequence == right;
+    // An old duplicate (the peer resent what we have) still carries the
+    // peer's latest acknowledgement of our data; Linux takes it too (its
+    // window check starts at RCV.WUP). The ACK passes the RFC 5961 checks in
+    // process_ack like any other.
+    const bool old_duplicate = seq_le(s.sequence + s.sequence_length(), c.rcv_nxt_) && s.has(tcp_flag::ack) &&
+                               tcp_synchronized(c.state_);
     if (!probe || s.has(tcp_flag::rst) || s.has(tcp_flag::syn)) {
       if (s.has(tcp_flag::rst)) {
         counters_.drop(TcpDropReason::rst_ignored).increment();
@@ -289,6 +300,14 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
         counters_.drop(TcpDropReason::out_of_window).increment();
         // TIME_WAIT: a retransmitted FIN restarts 2MSL (RFC 9293 3.10.7.4, eighth).
         if (c.state_ == TcpState::time_wait && s.has(tcp_flag::fin)) arm_lifetime(c);
+        if (old_duplicate && c.state_ != TcpState::time_wait) {
+          process_ack(c, s);
+          if (!c.reaping_) send_ack(c);
+          rte_pktmbuf_free(frame);
+          deliver(c);
+          if (!c.reaping_) output(c);
+          return;
+        }
         send_ack(c);
       }
       rte_pktmbuf_free(frame);

@@ -197,6 +197,9 @@ class TcpTransfer : public ::testing::Test {
       };
       if (!finished) error += "did not finish in an hour of virtual time; ";
       last_virtual_seconds_ = static_cast<double>(sim.now_ns()) / 1e9 - 1.0;
+      last_client_rto_ = sim.client_counters().rto_expiries.get();
+      last_client_fast_ = sim.client_counters().fast_retransmits.get();
+      last_client_retransmits_ = sim.client_counters().retransmits.get();
       error += describe("client", client, sc.server_bytes);
       error += describe("server", server, sc.client_bytes);
       if (sim.client().connections() || sim.server().connections()) error += "connections left; ";
@@ -234,6 +237,9 @@ class TcpTransfer : public ::testing::Test {
 
   static rte_mempool* pool_;
   double last_virtual_seconds_ = 0;
+  uint64_t last_client_rto_ = 0;
+  uint64_t last_client_fast_ = 0;
+  uint64_t last_client_retransmits_ = 0;
 };
 rte_mempool* TcpTransfer::pool_ = nullptr;
 
@@ -271,7 +277,10 @@ TEST_F(TcpTransfer, FiftyMegabytesEachWayAtThreePercentLoss) {
   sc.client_bytes = sc.server_bytes = 50ull << 20;
   EXPECT_EQ(run(424242, sc), "");
   // For the record (docs/performance.md): how long it took on the virtual clock.
-  std::printf("50 MB each way, 3%% loss, 20 ms: %.1f s of virtual time (TIME_WAIT included)\n", last_virtual_seconds_);
+  std::printf("50 MB each way, 3%% loss, 20 ms: %.1f s of virtual time (TIME_WAIT included); client: %llu retransmits, "
+              "%llu recoveries, %llu timeouts\n",
+              last_virtual_seconds_, static_cast<unsigned long long>(last_client_retransmits_),
+              static_cast<unsigned long long>(last_client_fast_), static_cast<unsigned long long>(last_client_rto_));
 }
 
 }  // namespace
