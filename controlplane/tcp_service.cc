@@ -101,13 +101,13 @@ void TcpService::register_commands(CommandRegistry& registry) {
     start_snapshot(static_cast<uint32_t>(limit), std::move(done));
   };
   registry.add(std::move(connections));
-  registry.add({{"tcp", "listen"}, "PORT echo|discard|source [bytes N]",
-                "run a diagnostic service on PORT of every worker (source sends N bytes of the i mod 251 pattern)", 2, 4,
+  registry.add({{"tcp", "listen"}, "PORT SERVICE [bytes N]",
+                "run a diagnostic SERVICE (echo, discard, or source of N pattern bytes) on PORT of every worker", 2, 4,
                 [this](const CommandArgs& a, CommandReply& r) { listen(a, r); }});
   registry.add({{"tcp", "unlisten"}, "PORT", "stop a diagnostic service from accepting connections", 1, 1,
                 [this](const CommandArgs& a, CommandReply& r) { unlisten(a, r); }});
-  registry.add({{"tcp", "connect"}, "ADDRESS PORT echo|discard|source [bytes N]",
-                "open a TCP connection from one worker and run a diagnostic service on it", 3, 5,
+  registry.add({{"tcp", "connect"}, "ADDRESS PORT SERVICE [bytes N]",
+                "open a TCP connection from one worker and run a diagnostic SERVICE (echo, discard, source) on it", 3, 5,
                 [this](const CommandArgs& a, CommandReply& r) { connect(a, r); }});
 }
 
