@@ -35,7 +35,7 @@ class TcpConnectionTable {
   void erase(uint32_t hash, uint32_t slot);
 
   uint32_t size() const { return size_; }
-  std::size_t bytes_per_entry() const { return 2 * sizeof(Entry); }  // at half load
+  std::size_t bytes() const { return entries_.size() * sizeof(Entry); }
 
  private:
   struct Entry {

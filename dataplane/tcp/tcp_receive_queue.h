@@ -31,6 +31,7 @@ class ReassemblyPool {
   ReassemblyNode* take();
   void give(ReassemblyNode* node);
   std::size_t available() const { return available_; }
+  std::size_t bytes() const { return nodes_.size() * sizeof(ReassemblyNode); }
 
  private:
   std::vector<ReassemblyNode> nodes_;

@@ -81,8 +81,11 @@ class TcpStack {
   uint64_t now_us() const { return now_us_; }
   const TcpSettings& settings() const { return settings_; }
   // Bytes of appliance memory an established idle connection costs: its
-  // object plus its share of the 4-tuple table.
-  std::size_t bytes_per_connection() const { return sizeof(TcpConnection) + table_.bytes_per_entry(); }
+  // object plus its share of what is sized by max_connections up front (the
+  // 4-tuple table and the reassembly nodes).
+  std::size_t bytes_per_connection() const {
+    return sizeof(TcpConnection) + (table_.bytes() + reassembly_.bytes()) / settings_.max_connections;
+  }
   std::size_t armed_timers() const { return wheel_.armed(); }
 
   // Every live connection, in slab order.

@@ -1,0 +1,842 @@
+// Figures for one worker's TCP stack, in memory: no NIC, no kernel. Two
+// TcpStacks (a client and a server) on this one thread are joined by a lean
+// in-memory wire on a virtual clock; see Wire below for what it does per
+// frame and why it is not tests/sim/tcp_sim.h.
+//
+//   idle        (run first, before other runs leave freed memory resident)
+//               memory an established idle connection costs: the stack's
+//               own figure, RSS and heap growth, mbufs held, and the size
+//               of each member type of TcpConnection.
+//   segments    CPU time inside the receiving stack only (its receive() and
+//               poll() calls, application callbacks included) while a bulk
+//               transfer runs into it: ns/segment and segments/s; once with
+//               an application reading in its callback, once reading once
+//               per burst.
+//   bulk        wall-clock goodput of a bulk transfer, both stacks, the
+//               wire and both applications on this core, clean and lossy.
+//   connections connect, 100-byte request, 100-byte response, close, both
+//               ways down to CLOSED (TIME_WAIT expiry included), per second
+//               of CPU.
+//
+// Arguments (all optional): --segments=N --bulk-mb=N --loss=PERCENT
+// --connections=N --concurrency=N --idle=N --only=segments,bulk,connections,idle
+
+#include <malloc.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/tcp/tcp_stack.h"
+#include "dataplane/tcp_segment.h"
+#include "tests/sim/sim_link.h"
+
+namespace {
+
+using namespace dplb::dataplane;
+using dplb::testing::SplitMix64;
+
+constexpr uint32_t kClientAddress = 0x0a630164;  // 10.99.1.100
+constexpr uint32_t kServerAddress = 0x0a63010a;  // 10.99.1.10
+constexpr uint16_t kMss = 1460;
+constexpr uint32_t kBurst = 32;  // frames per receive burst, as a worker's rx_burst
+
+uint64_t clock_ns(clockid_t id) {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+uint64_t cpu_ns() { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+uint64_t wall_ns() { return clock_ns(CLOCK_MONOTONIC); }
+// Cycle counts and wall time include any time another process had this
+// CPU; say so when the thread ran for less than 95 % of the wall time.
+void warn_if_shared(uint64_t cpu, uint64_t wall) {
+  if (wall > 0 && static_cast<double>(cpu) < 0.95 * static_cast<double>(wall)) {
+    std::printf("#   WARNING: this thread ran only %.0f %% of the wall-clock time (another process shared the CPU);\n"
+                "#   the figures above are pessimistic, run again\n",
+                100.0 * static_cast<double>(cpu) / static_cast<double>(wall));
+  }
+}
+
+double tsc_to_ns(uint64_t cycles) { return static_cast<double>(cycles) * 1e9 / static_cast<double>(rte_get_tsc_hz()); }
+
+uint64_t rss_bytes() {
+  unsigned long size = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Bytes the C++ heap has handed out (glibc: brk arena plus mmapped blocks),
+// which, unlike RSS, does not depend on what the allocator kept resident.
+uint64_t heap_bytes() {
+  const struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+// One direction of the wire, and the sending stack's TcpPacketSink. Inside
+// the stack, send() only keeps the packet pointer, so the sending stack's
+// measured time holds no wire work. transmit(), outside any stack, copies
+// each packet the way a NIC's receive DMA would leave it: one direct mbuf,
+// a 14-byte Ethernet stand-in, then the IPv4 packet (one memcpy of the
+// frame), and frees the original. Frames arrive a fixed delay later, in
+// order (no jitter, so a ring suffices); with `loss` each frame is dropped
+// with that probability (SplitMix64, reproducible). tests/sim/tcp_sim.h
+// instead copies every frame into a std::vector, keeps a priority queue,
+// returns a new vector of frames per delivery and copies each frame again
+// into an mbuf: a per-frame heap allocation and two copies that would be
+// counted in the wall-clock figures, and are not here.
+class Wire final : public TcpPacketSink {
+ public:
+  Wire(rte_mempool* pool, uint32_t address, uint64_t delay_ns, double loss, uint64_t seed)
+      : pool_(pool), address_(address), delay_ns_(delay_ns), loss_(loss), random_(seed), ring_(1024) {
+    outbox_.reserve(1024);
+  }
+  ~Wire() override {
+    for (rte_mbuf* m : outbox_) rte_pktmbuf_free(m);
+    while (count_ > 0) rte_pktmbuf_free(pop());
+  }
+
+  void send(rte_mbuf* packet, uint32_t) override { outbox_.push_back(packet); }
+  std::optional<TcpRoute> route(uint32_t) override { return TcpRoute{address_, kMss}; }
+
+  void transmit(uint64_t now_ns) {
+    for (rte_mbuf* packet : outbox_) {
+      ++sent_;
+      if (loss_ > 0 && random_.unit() < loss_) {
+        ++lost_;
+        rte_pktmbuf_free(packet);
+        continue;
+      }
+      const uint32_t length = rte_pktmbuf_pkt_len(packet);
+      rte_mbuf* frame = rte_pktmbuf_alloc(pool_);
+      char* data = frame != nullptr ? rte_pktmbuf_append(frame, static_cast<uint16_t>(14 + length)) : nullptr;
+      if (data == nullptr) {
+        std::fprintf(stderr, "tcp_bench: mbuf pool exhausted on the wire\n");
+        std::exit(1);
+      }
+      std::memset(data, 0, 12);
+      data[12] = 0x08;
+      data[13] = 0x00;
+      const void* p = rte_pktmbuf_read(packet, 0, length, data + 14);
+      if (p != data + 14) std::memcpy(data + 14, p, length);
+      rte_pktmbuf_free(packet);
+      push({now_ns + delay_ns_, frame});
+    }
+    outbox_.clear();
+  }
+
+  bool due(uint64_t now_ns) const { return count_ > 0 && ring_[head_].arrival_ns <= now_ns; }
+  uint64_t next_arrival_ns() const { return count_ > 0 ? ring_[head_].arrival_ns : UINT64_MAX; }
+  rte_mbuf* pop() {
+    rte_mbuf* m = ring_[head_].frame;
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --count_;
+    return m;
+  }
+  bool empty() const { return count_ == 0 && outbox_.empty(); }
+  uint64_t sent() const { return sent_; }
+  uint64_t lost() const { return lost_; }
+
+ private:
+  struct InFlight {
+    uint64_t arrival_ns;
+    rte_mbuf* frame;
+  };
+  void push(InFlight f) {
+    if (count_ == ring_.size()) {
+      std::vector<InFlight> bigger(ring_.size() * 2);
+      for (std::size_t i = 0; i < count_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+      ring_.swap(bigger);
+      head_ = 0;
+    }
+    ring_[(head_ + count_) & (ring_.size() - 1)] = f;
+    ++count_;
+  }
+
+  rte_mempool* pool_;
+  uint32_t address_;
+  uint64_t delay_ns_;
+  double loss_;
+  SplitMix64 random_;
+  std::vector<rte_mbuf*> outbox_;
+  std::vector<InFlight> ring_;  // power-of-two capacity
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+  uint64_t sent_ = 0;
+  uint64_t lost_ = 0;
+};
+
+// One end: its outgoing wire, its stack, its counters, and the cycles spent
+// inside its stack (receive() and poll(), callbacks into its application
+// included).
+struct Side {
+  Side(rte_mempool* pool, const TcpSettings& settings, uint32_t address, uint64_t delay_ns, double loss,
+       uint64_t seed)
+      : out(pool, address, delay_ns, loss, seed),
+        stack(settings, out, pool, counters, TcpStackIdentity{0, 1, {seed ^ 0x5eed, seed * 31 + 7}}, 0) {}
+  Wire out;
+  TcpCounters counters;
+  TcpStack stack;
+  uint64_t cycles = 0;
+  uint64_t bursts = 0;
+  // Called after each receive burst, before the stack's poll(), inside the
+  // timed region: an application that reads once per burst hangs off it.
+  std::function<void()> after_burst;
+};
+
+// Both ends on one virtual clock, stepped like tests/sim/tcp_sim.h: deliver
+// what has arrived (bursts of up to 32: parse all, then receive() each and
+// poll() once, as a worker does), poll both stacks, put what they sent on
+// the wires, then jump to the next arrival or the next 1 ms tick.
+class Pair {
+ public:
+  Pair(rte_mempool* pool, const TcpSettings& client, const TcpSettings& server, uint64_t delay_ns, double loss,
+       uint64_t seed)
+      : client_(pool, client, kClientAddress, delay_ns, loss, seed * 2 + 1),
+        server_(pool, server, kServerAddress, delay_ns, loss, seed * 2 + 2) {}
+
+  TcpStack& client() { return client_.stack; }
+  TcpStack& server() { return server_.stack; }
+  Side& client_side() { return client_; }
+  Side& server_side() { return server_; }
+  uint64_t now_ns() const { return now_ns_; }
+  uint64_t parse_cycles() const { return parse_cycles_; }
+  uint64_t parsed() const { return parsed_; }
+  uint64_t bad_frames() const { return bad_; }
+
+  void step() {
+    deliver(client_.out, server_);
+    deliver(server_.out, client_);
+    timed_poll(client_);
+    timed_poll(server_);
+    client_.out.transmit(now_ns_);
+    server_.out.transmit(now_ns_);
+  }
+
+  template <class Done>
+  bool run_until(Done&& done, uint64_t limit_ns) {
+    const uint64_t end = now_ns_ + limit_ns;
+    while (now_ns_ < end) {
+      step();
+      if (done()) return true;
+      const uint64_t next_arrival = std::min(client_.out.next_arrival_ns(), server_.out.next_arrival_ns());
+      const uint64_t next_tick = (now_ns_ / 1'000'000 + 1) * 1'000'000;
+      now_ns_ = std::max(now_ns_ + 1, std::min(next_arrival, next_tick));
+    }
+    return false;
+  }
+
+  bool wires_empty() const { return client_.out.empty() && server_.out.empty(); }
+
+ private:
+  void deliver(Wire& in, Side& to) {
+    rte_mbuf* frames[kBurst];
+    TcpSegment segments[kBurst];
+    while (in.due(now_ns_)) {
+      uint32_t n = 0;
+      const uint64_t p0 = rte_rdtsc();
+      while (n < kBurst && in.due(now_ns_)) {
+        rte_mbuf* m = in.pop();
+        if (parse_tcp_segment(m, 20, &segments[n]) != TcpSegmentError::none) {
+          ++bad_;
+          rte_pktmbuf_free(m);
+          continue;
+        }
+        frames[n++] = m;
+      }
+      const uint64_t t0 = rte_rdtsc();
+      parse_cycles_ += t0 - p0;
+      parsed_ += n;
+      for (uint32_t i = 0; i < n; ++i) to.stack.receive(frames[i], segments[i]);
+      if (to.after_burst) to.after_burst();
+      to.stack.poll(now_ns_ / 1000);
+      to.cycles += rte_rdtsc() - t0;
+      ++to.bursts;
+    }
+  }
+  void timed_poll(Side& s) {
+    const uint64_t t0 = rte_rdtsc();
+    s.stack.poll(now_ns_ / 1000);
+    s.cycles += rte_rdtsc() - t0;
+  }
+
+  uint64_t now_ns_ = 1'000'000'000;  // away from zero, as the simulation does
+  Side client_;
+  Side server_;
+  uint64_t parse_cycles_ = 0;
+  uint64_t parsed_ = 0;
+  uint64_t bad_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Bulk transfer: the client writes `total` bytes (write_copy from a buffer,
+// as an application copying its data in), then half-closes; the server
+// reads every byte (and frees it), closes at end of stream.
+
+alignas(64) uint8_t g_pattern[65536];
+
+struct BulkSender final : TcpApplication {
+  uint64_t total = 0;
+  uint64_t sent = 0;
+  bool shut = false;
+  bool done = false;
+  bool failed = false;
+
+  void pump(TcpConnection& c) {
+    while (sent < total) {
+      const uint32_t space = c.send_space();
+      if (space == 0) {
+        c.want_writable();
+        break;
+      }
+      const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>({total - sent, space, sizeof(g_pattern)}));
+      const uint32_t queued = c.write_copy(g_pattern, n);
+      sent += queued;
+      if (queued < n) {
+        c.want_writable();
+        break;
+      }
+    }
+    if (sent == total && !shut) {
+      shut = true;
+      c.shutdown_write();
+    }
+  }
+  void on_connected(TcpConnection& c) override { pump(c); }
+  void on_writable(TcpConnection& c) override { pump(c); }
+  void on_readable(TcpConnection& c) override {
+    uint32_t n = 0;
+    while (rte_mbuf* m = c.read(UINT32_MAX, &n)) rte_pktmbuf_free(m);
+    if (c.end_of_stream() && shut && !done) {
+      done = true;
+      c.close();
+    }
+  }
+  void on_closed(TcpConnection&, TcpCloseReason) override { failed = true; }
+};
+
+// Reads in its callback (eager), or, when `per_burst`, only notes the
+// connection and reads once after the burst (flush()).
+struct BulkReceiver final : TcpApplication {
+  uint64_t received = 0;
+  bool eof = false;
+  bool failed = false;
+  bool per_burst = false;
+  TcpConnection* readable = nullptr;
+
+  void flush() {
+    if (readable != nullptr) {
+      TcpConnection* c = readable;
+      readable = nullptr;
+      drain(*c);
+    }
+  }
+
+  void drain(TcpConnection& c) {
+    uint32_t n = 0;
+    while (rte_mbuf* m = c.read(UINT32_MAX, &n)) {
+      received += n;
+      rte_pktmbuf_free(m);
+    }
+    if (c.end_of_stream() && !eof) {
+      eof = true;
+      c.close();
+    }
+  }
+  void on_accepted(TcpConnection& c) override { on_readable(c); }
+  void on_readable(TcpConnection& c) override {
+    if (per_burst) {
+      readable = &c;
+    } else {
+      drain(c);
+    }
+  }
+  void on_closed(TcpConnection&, TcpCloseReason) override {
+    failed = true;
+    readable = nullptr;
+  }
+};
+
+TcpSettings bench_settings() {
+  TcpSettings s;  // defaults: 256 KiB per direction, SACK, timestamps, window scaling, CUBIC, 40 ms delayed ACK
+  s.max_connections = 1024;
+  s.time_wait_ms = 10;
+  return s;
+}
+
+struct BulkResult {
+  bool ok = false;
+  uint64_t bytes = 0;
+  uint64_t wall = 0;  // ns
+  uint64_t cpu = 0;   // ns
+  uint64_t server_cycles = 0;
+  uint64_t server_in = 0;
+  uint64_t server_out = 0;
+  uint64_t server_bursts = 0;
+  uint64_t parse_cycles = 0;
+  uint64_t parsed = 0;
+  uint64_t retransmits = 0;
+  uint64_t fast_retransmits = 0;
+  uint64_t rto = 0;
+  uint64_t frames_lost = 0;
+  uint64_t virtual_ns = 0;
+};
+
+BulkResult bulk(rte_mempool* pool, uint64_t bytes, double loss, uint64_t seed, bool read_per_burst = false) {
+  const TcpSettings settings = bench_settings();
+  const unsigned free_before = rte_mempool_avail_count(pool);
+  BulkResult r;
+  BulkSender sender;  // outlive the stacks, which may call them as they go
+  BulkReceiver receiver;
+  {
+    Pair pair(pool, settings, settings, 50'000, loss, seed);  // 100 us virtual round trip
+    sender.total = bytes;
+    receiver.per_burst = read_per_burst;
+    if (read_per_burst) pair.server_side().after_burst = [&receiver] { receiver.flush(); };
+    pair.server().listen(80, &receiver, settings.defaults);
+    const uint64_t w0 = wall_ns();
+    const uint64_t c0 = cpu_ns();
+    if (pair.client().connect(kServerAddress, 80, &sender, settings.defaults) == nullptr) return r;
+    const bool finished = pair.run_until(
+        [&] { return receiver.eof || sender.failed || receiver.failed; }, 36'000ull * 1'000'000'000);
+    r.wall = wall_ns() - w0;
+    r.cpu = cpu_ns() - c0;
+    r.ok = finished && receiver.received == bytes && !sender.failed && !receiver.failed && pair.bad_frames() == 0;
+    r.bytes = receiver.received;
+    r.virtual_ns = pair.now_ns() - 1'000'000'000;
+    const Side& s = pair.server_side();
+    r.server_cycles = s.cycles;
+    r.server_in = s.counters.segments_in.get();
+    r.server_out = s.counters.segments_out.get();
+    r.server_bursts = s.bursts;
+    r.parse_cycles = pair.parse_cycles();
+    r.parsed = pair.parsed();
+    const TcpCounters& cc = pair.client_side().counters;
+    r.retransmits = cc.retransmits.get();
+    r.fast_retransmits = cc.fast_retransmits.get();
+    r.rto = cc.rto_expiries.get();
+    r.frames_lost = pair.client_side().out.lost() + pair.server_side().out.lost();
+    // Let the close finish so nothing is left holding mbufs.
+    pair.run_until([&] { return pair.client().connections() == 0 && pair.server().connections() == 0; },
+                   600ull * 1'000'000'000);
+  }
+  if (rte_mempool_avail_count(pool) != free_before) {
+    std::fprintf(stderr, "tcp_bench: bulk transfer leaked %d mbufs\n",
+                 static_cast<int>(free_before) - static_cast<int>(rte_mempool_avail_count(pool)));
+    r.ok = false;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// Short connections: connect, write 100 bytes, read the 100-byte answer,
+// close; the server answers, closes at end of stream. The client ends in
+// TIME_WAIT (10 ms of virtual time).
+
+uint8_t g_message[100];
+
+struct RpcClient final : TcpApplication {
+  TcpStack* stack = nullptr;
+  uint64_t target = 0;
+  uint32_t concurrency = 0;
+  uint64_t started = 0;
+  uint64_t completed = 0;
+  uint64_t failures = 0;
+  uint64_t connect_refused = 0;
+
+  void start_more() {
+    while (started < target && started - completed - failures < concurrency) {
+      TcpConnection* c = stack->connect(kServerAddress, 80, this, stack->settings().defaults);
+      if (c == nullptr) {
+        ++connect_refused;
+        return;
+      }
+      c->user_data = nullptr;
+      ++started;
+    }
+  }
+  void on_connected(TcpConnection& c) override { c.write_copy(g_message, sizeof(g_message)); }
+  void on_readable(TcpConnection& c) override {
+    uint32_t n = 0;
+    auto got = reinterpret_cast<uintptr_t>(c.user_data);
+    while (rte_mbuf* m = c.read(UINT32_MAX, &n)) {
+      got += n;
+      rte_pktmbuf_free(m);
+    }
+    c.user_data = reinterpret_cast<void*>(got);
+    if (got >= sizeof(g_message)) {
+      ++completed;
+      c.close();
+    }
+  }
+  void on_closed(TcpConnection&, TcpCloseReason) override { ++failures; }
+};
+
+struct RpcServer final : TcpApplication {
+  uint64_t failures = 0;
+  void on_accepted(TcpConnection& c) override {
+    c.user_data = nullptr;
+    on_readable(c);
+  }
+  void on_readable(TcpConnection& c) override {
+    uint32_t n = 0;
+    auto got = reinterpret_cast<uintptr_t>(c.user_data);
+    const uintptr_t before = got;
+    while (rte_mbuf* m = c.read(UINT32_MAX, &n)) {
+      got += n;
+      rte_pktmbuf_free(m);
+    }
+    c.user_data = reinterpret_cast<void*>(got);
+    if (before < sizeof(g_message) && got >= sizeof(g_message)) c.write_copy(g_message, sizeof(g_message));
+    if (c.end_of_stream()) c.close();
+  }
+  void on_closed(TcpConnection&, TcpCloseReason) override { ++failures; }
+};
+
+struct ConnectionResult {
+  bool ok = false;
+  uint64_t completed = 0;
+  uint64_t cpu = 0;
+  uint64_t wall = 0;
+  uint64_t client_cycles = 0;
+  uint64_t server_cycles = 0;
+  uint64_t segments = 0;  // both directions
+  uint32_t peak_connections = 0;
+};
+
+ConnectionResult connections(rte_mempool* pool, uint64_t count, uint32_t concurrency, uint64_t seed) {
+  TcpSettings settings = bench_settings();
+  settings.max_connections = 65536;
+  settings.time_wait_ms = 10;
+  const unsigned free_before = rte_mempool_avail_count(pool);
+  ConnectionResult r;
+  RpcClient client;  // outlive the stacks
+  RpcServer server;
+  {
+    Pair pair(pool, settings, settings, 20'000, 0.0, seed);  // 40 us virtual round trip
+    client.stack = &pair.client();
+    client.target = count;
+    client.concurrency = concurrency;
+    pair.server().listen(80, &server, settings.defaults);
+    const uint64_t w0 = wall_ns();
+    const uint64_t c0 = cpu_ns();
+    client.start_more();
+    const bool finished = pair.run_until(
+        [&] {
+          client.start_more();
+          r.peak_connections = std::max(r.peak_connections, pair.client().connections());
+          return client.completed + client.failures >= count && pair.client().connections() == 0 &&
+                 pair.server().connections() == 0 && pair.wires_empty();
+        },
+        36'000ull * 1'000'000'000);
+    r.cpu = cpu_ns() - c0;
+    r.wall = wall_ns() - w0;
+    r.completed = client.completed;
+    r.client_cycles = pair.client_side().cycles;
+    r.server_cycles = pair.server_side().cycles;
+    r.segments = pair.client_side().counters.segments_in.get() + pair.server_side().counters.segments_in.get();
+    r.ok = finished && client.completed == count && client.failures == 0 && server.failures == 0 &&
+           pair.bad_frames() == 0;
+    if (client.connect_refused != 0 || client.failures != 0 || server.failures != 0) {
+      std::fprintf(stderr, "tcp_bench: connections: %llu connect refusals, %llu client / %llu server failures\n",
+                   static_cast<unsigned long long>(client.connect_refused),
+                   static_cast<unsigned long long>(client.failures), static_cast<unsigned long long>(server.failures));
+    }
+  }
+  if (rte_mempool_avail_count(pool) != free_before) {
+    std::fprintf(stderr, "tcp_bench: connections leaked mbufs\n");
+    r.ok = false;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// Idle connections: N established connections on each stack, nothing sent.
+
+struct IdleApp final : TcpApplication {
+  uint64_t accepted = 0;
+  uint64_t connected = 0;
+  uint64_t failures = 0;
+  void on_accepted(TcpConnection&) override { ++accepted; }
+  void on_connected(TcpConnection&) override { ++connected; }
+  void on_closed(TcpConnection&, TcpCloseReason) override { ++failures; }
+};
+
+struct IdleResult {
+  bool ok = false;
+  uint32_t connections = 0;
+  std::size_t stack_bytes = 0;        // TcpStack::bytes_per_connection()
+  uint64_t rss_before = 0;            // before the stacks exist
+  uint64_t rss_constructed = 0;       // stacks built, no connection yet
+  uint64_t rss_open = 0;              // N idle connections on each stack
+  uint64_t heap_before = 0;
+  uint64_t heap_constructed = 0;
+  uint64_t heap_open = 0;
+  long mbufs_held = 0;
+  std::size_t armed_timers = 0;       // on the server stack, once idle
+  uint64_t buffered = 0;
+};
+
+IdleResult idle(rte_mempool* pool, uint32_t count, uint64_t seed) {
+  TcpSettings settings = bench_settings();
+  settings.max_connections = count;
+  IdleResult r;
+  r.connections = count;
+  // One listening port per 20000 connections: one client address has
+  // 28232 local ports.
+  constexpr uint32_t kPerPort = 20000;
+  const uint32_t ports = (count + kPerPort - 1) / kPerPort;
+  if (ports > 64) {
+    std::fprintf(stderr, "tcp_bench: at most %u idle connections\n", 64 * kPerPort);
+    return r;
+  }
+  std::vector<TcpConnection*> handles;
+  handles.reserve(count);
+  IdleApp client_app;
+  IdleApp server_app;
+  r.rss_before = rss_bytes();
+  r.heap_before = heap_bytes();
+  {
+    Pair pair(pool, settings, settings, 20'000, 0.0, seed);
+    r.rss_constructed = rss_bytes();
+    r.heap_constructed = heap_bytes();
+    for (uint32_t p = 0; p < ports; ++p) pair.server().listen(static_cast<uint16_t>(8000 + p), &server_app, settings.defaults);
+    const unsigned free_before = rte_mempool_avail_count(pool);
+    // Open in batches well under the SYN backlog, so no SYN cookie is used.
+    uint32_t opened = 0;
+    bool ok = true;
+    while (opened < count && ok) {
+      const uint32_t batch = std::min<uint32_t>(256, count - opened);
+      for (uint32_t i = 0; i < batch; ++i, ++opened) {
+        TcpConnection* c = pair.client().connect(kServerAddress, static_cast<uint16_t>(8000 + opened / kPerPort),
+                                                 &client_app, settings.defaults);
+        if (c == nullptr) {
+          ok = false;
+          break;
+        }
+        handles.push_back(c);
+      }
+      ok = ok && pair.run_until(
+                     [&] {
+                       return client_app.connected == opened && server_app.accepted == opened && pair.wires_empty();
+                     },
+                     60ull * 1'000'000'000);
+    }
+    // Let anything pending (timers, ACKs) settle.
+    pair.run_until([] { return false; }, 200'000'000);
+    r.rss_open = rss_bytes();
+    r.heap_open = heap_bytes();
+    r.mbufs_held = static_cast<long>(free_before) - static_cast<long>(rte_mempool_avail_count(pool));
+    r.stack_bytes = pair.server().bytes_per_connection();
+    r.armed_timers = pair.server().armed_timers() + pair.client().armed_timers();
+    r.buffered = pair.server().buffered_bytes() + pair.client().buffered_bytes();
+    r.ok = ok && pair.server().connections() == count && pair.client().connections() == count &&
+           client_app.failures == 0 && server_app.failures == 0;
+    for (TcpConnection* c : handles) c->abort();
+  }
+  return r;
+}
+
+struct Options {
+  uint64_t segments = 1'000'000;
+  uint64_t bulk_mb = 200;
+  double loss_percent = 1.0;
+  uint64_t connections = 200'000;
+  uint32_t concurrency = 64;
+  uint32_t idle = 10'000;
+  std::string only = "segments,bulk,connections,idle";
+};
+
+bool wanted(const Options& o, const char* what) { return o.only.find(what) != std::string::npos; }
+
+// Member types of TcpConnection (its members are private; their types are
+// not). The 4 reassembly nodes per slot mirror kReassemblyNodesPerConnection
+// in dataplane/tcp/tcp_stack.cc.
+void print_sizes() {
+  struct Row {
+    const char* name;
+    std::size_t bytes;
+    std::size_t times;
+  };
+  const Row rows[] = {
+      {"TcpSendQueue", sizeof(TcpSendQueue), 1},
+      {"TcpReceiveQueue", sizeof(TcpReceiveQueue), 1},
+      {"SackScoreboard", sizeof(SackScoreboard), 1},
+      {"CongestionControl", sizeof(CongestionControl), 1},
+      {"RttEstimator", sizeof(RttEstimator), 1},
+      {"TcpTimer", sizeof(TcpTimer), 3},
+      {"FourTuple", sizeof(FourTuple), 1},
+      {"TcpConnectionOptions", sizeof(TcpConnectionOptions), 1},
+  };
+  std::size_t members = 0;
+  std::printf("# sizeof(TcpConnection) = %zu bytes, of which:\n", sizeof(TcpConnection));
+  for (const Row& row : rows) {
+    std::printf("#   %-22s %4zu x %zu = %4zu\n", row.name, row.bytes, row.times, row.bytes * row.times);
+    members += row.bytes * row.times;
+  }
+  std::printf("#   %-22s %13zu  (flags, sequence variables, pointers, padding)\n", "the rest",
+              sizeof(TcpConnection) - members);
+  std::printf("# per connection slot, outside the object: 4-tuple table (bit_ceil(2 x max) entries of 8),\n"
+              "#   reassembly pool %zu (4 nodes of %zu, preallocated per max_connections up to 2^18 nodes)\n",
+              4 * sizeof(ReassemblyNode), sizeof(ReassemblyNode));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* key) -> const char* {
+      const std::size_t n = std::strlen(key);
+      return a.compare(0, n, key) == 0 ? a.c_str() + n : nullptr;
+    };
+    if (const char* v = value("--segments=")) o.segments = std::stoull(v);
+    else if (const char* v = value("--bulk-mb=")) o.bulk_mb = std::stoull(v);
+    else if (const char* v = value("--loss=")) o.loss_percent = std::stod(v);
+    else if (const char* v = value("--connections=")) o.connections = std::stoull(v);
+    else if (const char* v = value("--concurrency=")) o.concurrency = static_cast<uint32_t>(std::stoul(v));
+    else if (const char* v = value("--idle=")) o.idle = static_cast<uint32_t>(std::stoul(v));
+    else if (const char* v = value("--only=")) o.only = v;
+    else {
+      std::fprintf(stderr,
+                   "usage: tcp_bench [--segments=N] [--bulk-mb=N] [--loss=PERCENT] [--connections=N]\n"
+                   "                 [--concurrency=N] [--idle=N] [--only=segments,bulk,connections,idle]\n");
+      return 2;
+    }
+  }
+  const char* eal_argv[] = {"tcp_bench", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
+                            "--no-telemetry", "--log-level=error"};
+  if (rte_eal_init(static_cast<int>(std::size(eal_argv)), const_cast<char**>(eal_argv)) < 0) {
+    std::fprintf(stderr, "EAL initialisation failed\n");
+    return 1;
+  }
+  rte_mempool* pool = rte_pktmbuf_pool_create("tcp_bench", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  if (pool == nullptr) {
+    std::fprintf(stderr, "mbuf pool creation failed\n");
+    return 1;
+  }
+  for (std::size_t i = 0; i < sizeof(g_pattern); ++i) g_pattern[i] = static_cast<uint8_t>(i * 131 % 251);
+  std::memset(g_message, 'x', sizeof(g_message));
+  const uint32_t payload = kMss - 12;  // timestamps on every segment
+  std::printf("# dplb TCP benchmark: one thread, two stacks over an in-memory wire, tsc %llu Hz\n",
+              static_cast<unsigned long long>(rte_get_tsc_hz()));
+  int status = 0;
+
+  // Idle first: the other runs free memory the allocator keeps resident,
+  // which would hide RSS growth here.
+  if (wanted(o, "idle")) {
+    const IdleResult r = idle(pool, o.idle, 6);
+    if (!r.ok) {
+      std::fprintf(stderr, "tcp_bench: could not open %u idle connections\n", o.idle);
+      status = 1;
+    }
+    const double n2 = 2.0 * static_cast<double>(r.connections);  // both stacks hold N
+    const double rss_pre = static_cast<double>(r.rss_constructed - r.rss_before) / n2;
+    const double rss_open = static_cast<double>(r.rss_open - r.rss_constructed) / n2;
+    const double heap_pre = static_cast<double>(r.heap_constructed - r.heap_before) / n2;
+    const double heap_open = static_cast<double>(r.heap_open - r.heap_constructed) / n2;
+    std::printf("tcp idle connections: %u on each stack (max_connections = %u), %ld mbufs held, %zu timers armed, "
+                "%llu bytes buffered\n",
+                r.connections, r.connections, r.mbufs_held, r.armed_timers, static_cast<unsigned long long>(r.buffered));
+    std::printf("tcp idle connection, TcpStack::bytes_per_connection(): %zu bytes (sizeof(TcpConnection) %zu + its share of the table and reassembly pool)\n",
+                r.stack_bytes, sizeof(TcpConnection));
+    std::printf("tcp idle connection, RSS growth: %.0f bytes (%.0f opening it + %.0f its share of what the stack\n"
+                "#   preallocates per max_connections slot); heap: %.0f bytes (%.0f + %.0f)\n",
+                rss_open + rss_pre, rss_open, rss_pre, heap_open + heap_pre, heap_open, heap_pre);
+    const double worst = std::max({static_cast<double>(r.stack_bytes), rss_open + rss_pre, heap_open + heap_pre});
+    std::printf("idle connection: %.0f bytes (target < 1024)%s\n", worst, worst < 1024 ? "" : "  OVER TARGET");
+    print_sizes();
+  }
+
+  if (wanted(o, "segments")) {
+    bulk(pool, 20ull * payload * 1000, 0.0, 1);  // warm-up: pool, caches, branch predictors
+    for (const bool per_burst : {false, true}) {
+      const BulkResult r = bulk(pool, o.segments * payload, 0.0, 2, per_burst);
+      if (!r.ok) {
+        std::fprintf(stderr, "tcp_bench: segments run did not complete\n");
+        status = 1;
+      }
+      const double ns = tsc_to_ns(r.server_cycles) / static_cast<double>(r.server_in);
+      std::printf("tcp segments%s: %.2f M/s (%.0f ns/segment)\n",
+                  per_burst ? ", application reads once per burst" : "", 1e3 / ns, ns);
+      std::printf("#   %llu segments of %u bytes in, %llu ACKs out (%.2f segments per ACK), %.1f segments per burst\n",
+                  static_cast<unsigned long long>(r.server_in), payload, static_cast<unsigned long long>(r.server_out),
+                  static_cast<double>(r.server_in) / static_cast<double>(r.server_out),
+                  static_cast<double>(r.server_in) / static_cast<double>(r.server_bursts));
+      warn_if_shared(r.cpu, r.wall);
+      if (!per_burst) {
+        std::printf("#   parsing before receive() (checksum included; not in the figure): %.0f ns/segment\n",
+                    tsc_to_ns(r.parse_cycles) / static_cast<double>(r.parsed));
+      }
+    }
+  }
+
+  if (wanted(o, "bulk")) {
+    const uint64_t bytes = o.bulk_mb * 1'000'000;
+    for (const double loss : {0.0, o.loss_percent / 100.0}) {
+      const BulkResult r = bulk(pool, bytes, loss, 3);
+      if (!r.ok) {
+        std::fprintf(stderr, "tcp_bench: bulk transfer (loss %g%%) did not complete\n", loss * 100);
+        status = 1;
+      }
+      const double seconds = static_cast<double>(r.wall) / 1e9;
+      const double rate = static_cast<double>(r.bytes) / seconds;
+      char label[32];
+      if (loss == 0) {
+        std::snprintf(label, sizeof(label), "clean");
+      } else {
+        std::snprintf(label, sizeof(label), "%g%% loss", loss * 100);
+      }
+      std::printf("tcp bulk %llu MB, %s: %.0f MB/s (%.2f Gbit/s), %.3f s wall, %.3f s CPU\n",
+                  static_cast<unsigned long long>(o.bulk_mb), label, rate / 1e6, rate * 8 / 1e9, seconds,
+                  static_cast<double>(r.cpu) / 1e9);
+      if (loss > 0) {
+        std::printf("#   %llu frames lost on the wires, %llu segments sent again, %llu recoveries, %llu RTO expiries,\n"
+                    "#   %.2f s of virtual time at a 100 us round trip\n",
+                    static_cast<unsigned long long>(r.frames_lost), static_cast<unsigned long long>(r.retransmits),
+                    static_cast<unsigned long long>(r.fast_retransmits), static_cast<unsigned long long>(r.rto),
+                    static_cast<double>(r.virtual_ns) / 1e9);
+      }
+      warn_if_shared(r.cpu, r.wall);
+    }
+  }
+
+  if (wanted(o, "connections")) {
+    connections(pool, std::min<uint64_t>(o.connections, 2000), o.concurrency, 4);  // warm-up
+    const ConnectionResult r = connections(pool, o.connections, o.concurrency, 5);
+    if (!r.ok) {
+      std::fprintf(stderr, "tcp_bench: connections run did not complete\n");
+      status = 1;
+    }
+    const double cpu_s = static_cast<double>(r.cpu) / 1e9;
+    const double n = static_cast<double>(r.completed);
+    std::printf("tcp connections: %.0f k/s per CPU second (%.2f us each: client and server stack, wire and both\n"
+                "#   applications on one core; %u in flight, %.1f segments each)\n",
+                n / cpu_s / 1e3, cpu_s * 1e6 / n, o.concurrency, static_cast<double>(r.segments) / n);
+    std::printf("tcp connections, server stack alone: %.0f k/s (%.2f us each)\n",
+                n / (tsc_to_ns(r.server_cycles) / 1e9) / 1e3, tsc_to_ns(r.server_cycles) / 1e3 / n);
+    std::printf("tcp connections, client stack alone: %.0f k/s (%.2f us each)\n",
+                n / (tsc_to_ns(r.client_cycles) / 1e9) / 1e3, tsc_to_ns(r.client_cycles) / 1e3 / n);
+    std::printf("#   %llu completed, %.3f s CPU, %.3f s wall, at most %u connections open on the client\n",
+                static_cast<unsigned long long>(r.completed), cpu_s, static_cast<double>(r.wall) / 1e9,
+                r.peak_connections);
+    warn_if_shared(r.cpu, r.wall);
+  }
+  rte_mempool_free(pool);
+  rte_eal_cleanup();
+  return status;
+}
