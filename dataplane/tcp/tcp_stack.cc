@@ -92,7 +92,7 @@ void TcpStack::abort_all() {
 
 bool TcpStack::buffers_short() const {
   if (buffered_ >= settings_.worker_buffer) return true;
-  return pool_ != nullptr && rte_mempool_avail_count(pool_) < mbuf_low_water_;
+  return pool_short_;
 }
 
 uint64_t TcpStack::buffered_bytes() const { return buffered_; }
@@ -320,6 +320,9 @@ TcpConnection* TcpStack::connect(uint32_t remote_address, uint16_t remote_port, 
 
 void TcpStack::poll(uint64_t now_us) {
   if (now_us > now_us_) now_us_ = now_us;
+  // Counting free mbufs walks every lcore cache of the pool: once per pass,
+  // not several times per segment.
+  pool_short_ = pool_ != nullptr && rte_mempool_avail_count(pool_) < mbuf_low_water_;
   wheel_.advance(now_us_ / 1000, [this](Timer& t) { fire(static_cast<TcpTimer&>(t)); });
   flush_pending();
   reap();

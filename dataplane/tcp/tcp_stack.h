@@ -221,6 +221,7 @@ class TcpStack {
   uint32_t challenge_second_ = 0;
   uint32_t challenges_this_second_ = 0;
   unsigned mbuf_low_water_ = 0;
+  bool pool_short_ = false;  // sampled by poll()
 };
 
 }  // namespace dplb::dataplane
