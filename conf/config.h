@@ -44,6 +44,7 @@ struct ConsoleConfig {
 struct LogConfig {
   std::string level = "info";
   std::string file;  // empty: standard error
+  std::string access_log;  // httplog lines: "" (none), "stdout", or an absolute path
   KeyPositions positions;
 };
 
@@ -115,6 +116,72 @@ struct RouteConfig {
   KeyPositions positions;
 };
 
+// ---- HTTP proxy: [[frontend]], [[backend]], [[backend.server]] ----------
+// Names, defaults and meanings follow HAProxy's `mode http` (see
+// docs/config.md section 7); timeouts left unset inherit as HAProxy's do.
+
+enum class BalanceAlgorithm : uint8_t { roundrobin, static_rr, leastconn, first, random, source, uri, hdr };
+enum class HashType : uint8_t { map_based, consistent };
+enum class HttpReuse : uint8_t { never, safe, always };
+
+// An IPv4 address and port; address 0 (written "*:80" or "0.0.0.0:80")
+// means every address the appliance owns.
+struct Endpoint {
+  Ipv4Address address;
+  uint16_t port = 0;
+};
+
+struct ServerConfig {
+  std::string name;
+  Endpoint address;
+  uint32_t weight = 1;    // 0..256; 0 takes no new traffic from weighted algorithms
+  uint32_t maxconn = 0;   // concurrent requests; 0 = unlimited; above it requests queue
+  bool backup = false;    // used only when no active server is usable
+  SourcePosition where;
+  KeyPositions positions;
+};
+
+struct BackendConfig {
+  std::string name;
+  BalanceAlgorithm balance = BalanceAlgorithm::roundrobin;
+  uint32_t random_draws = 2;    // random(N): power of N choices (random alone: 2, as HAProxy)
+  std::string hash_header;      // hdr(NAME)
+  HashType hash_type = HashType::map_based;
+  Duration timeout_connect{5'000'000};
+  Duration timeout_server{50'000'000};
+  std::optional<Duration> timeout_queue;   // unset: timeout_connect
+  std::optional<Duration> timeout_tunnel;  // unset: the larger of timeout_client and timeout_server
+  HttpReuse http_reuse = HttpReuse::safe;
+  uint32_t retries = 3;         // connection attempts after the first, on connect errors
+  bool redispatch = true;       // the last retry may go to another server
+  std::vector<ServerConfig> servers;
+  SourcePosition where;
+  KeyPositions positions;
+};
+
+// A file holding a complete HTTP response (status line, headers, body),
+// served as-is instead of dplb's built-in page for that status.
+struct ErrorFile {
+  std::string path;
+  std::string contents;  // read and checked by the loader
+};
+
+struct FrontendConfig {
+  std::string name;
+  std::vector<Endpoint> bind;
+  std::string default_backend;
+  uint32_t maxconn = 100000;            // concurrent client connections, all workers together
+  bool forwardfor = false;              // X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Port
+  Duration timeout_client{50'000'000};
+  std::optional<Duration> timeout_http_request;     // unset: timeout_client
+  std::optional<Duration> timeout_http_keep_alive;  // unset: timeout_http_request
+  std::map<uint16_t, ErrorFile> errorfiles;         // status -> file
+  bool log = true;                      // access log lines for this frontend (when [log] access_log is set)
+  bool dontlognull = false;             // no line for connections that sent no request
+  SourcePosition where;
+  KeyPositions positions;
+};
+
 struct Config {
   std::string file;
   DataplaneConfig dataplane;
@@ -124,6 +191,8 @@ struct Config {
   std::vector<PortConfig> ports;
   std::vector<StaticArpConfig> static_arp;
   std::vector<RouteConfig> routes;
+  std::vector<FrontendConfig> frontends;
+  std::vector<BackendConfig> backends;
   KeyPositions positions;
 
   // Index of the port whose subnet contains `a`, or -1.

@@ -1,0 +1,1 @@
+#include "dataplane/balancing/backend_balancer.h"

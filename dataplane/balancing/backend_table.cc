@@ -1,0 +1,1 @@
+#include "dataplane/balancing/backend_table.h"

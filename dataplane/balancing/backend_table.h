@@ -1,0 +1,64 @@
+#pragma once
+
+// One backend's servers as a snapshot publishes them: immutable once built,
+// read by every worker at the same time. Building it precomputes what the
+// algorithms need (the usable active and backup sets, the map-based slot
+// table, the consistent-hash rings), so picking never allocates.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "conf/config.h"
+
+namespace dplb::dataplane {
+
+struct BalancerServer {
+  uint32_t id = 0;        // stable: index in the backend's server list (configuration order)
+  uint16_t weight = 1;    // effective weight, 0..256
+  bool backup = false;
+  bool usable = true;     // may take new traffic (up, not drained, not in maintenance)
+  uint32_t maxconn = 0;   // this worker's share of the server's maxconn; 0 = unlimited
+};
+
+struct BalancerSettings {
+  conf::BalanceAlgorithm algorithm = conf::BalanceAlgorithm::roundrobin;
+  uint32_t random_draws = 2;
+  conf::HashType hash_type = conf::HashType::map_based;
+};
+
+class BackendTable {
+ public:
+  BackendTable(const BalancerSettings& settings, std::vector<BalancerServer> servers);
+
+  const BalancerSettings& settings() const { return settings_; }
+  const std::vector<BalancerServer>& servers() const { return servers_; }
+  // Servers new traffic may go to: the usable active ones with weight > 0,
+  // or, when there are none, the usable backup ones.
+  const std::vector<uint32_t>& candidates() const { return candidates_; }
+  bool using_backup() const { return using_backup_; }
+
+  // Hash-based choice among candidates(): map-based (hash modulo the total
+  // weight) or consistent (a ring of weighted points, so removing a server
+  // moves only its own keys). Empty candidates: UINT32_MAX.
+  uint32_t server_for_hash(uint64_t hash) const;
+
+ private:
+  BalancerSettings settings_;
+  std::vector<BalancerServer> servers_;
+  std::vector<uint32_t> candidates_;
+  bool using_backup_ = false;
+  std::vector<uint32_t> map_slots_;  // map-based: one entry per unit of weight
+  struct RingPoint {
+    uint64_t position;
+    uint32_t server;
+  };
+  std::vector<RingPoint> ring_;       // consistent: sorted by position
+};
+
+// Hashes for `source`, `uri` and `hdr(...)`; the same on every worker and
+// across restarts, so a key keeps its server.
+uint64_t balance_hash(std::string_view bytes);
+uint64_t balance_hash_ipv4(uint32_t address);
+
+}  // namespace dplb::dataplane

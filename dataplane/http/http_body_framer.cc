@@ -1,0 +1,1 @@
+#include "dataplane/http/http_body_framer.h"

@@ -1,0 +1,1 @@
+#include "dataplane/http/http_error_page.h"

@@ -1,0 +1,1 @@
+#include "dataplane/http/http_head_writer.h"

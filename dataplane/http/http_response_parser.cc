@@ -1,0 +1,1 @@
+#include "dataplane/http/http_response_head.h"
