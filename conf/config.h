@@ -118,7 +118,7 @@ struct RouteConfig {
 
 // ---- HTTP proxy: [[frontend]], [[backend]], [[backend.server]] ----------
 // Names, defaults and meanings follow HAProxy's `mode http` (see
-// docs/config.md section 7); timeouts left unset inherit as HAProxy's do.
+// docs/config.md sections 6d-6f); timeouts left unset inherit as HAProxy's do.
 
 enum class BalanceAlgorithm : uint8_t { roundrobin, static_rr, leastconn, first, random, source, uri, hdr };
 enum class HashType : uint8_t { map_based, consistent };
@@ -169,6 +169,7 @@ struct ErrorFile {
 struct FrontendConfig {
   std::string name;
   std::vector<Endpoint> bind;
+  std::vector<SourcePosition> bind_positions;  // of each bind entry, for the checks across frontends
   std::string default_backend;
   uint32_t maxconn = 100000;            // concurrent client connections, all workers together
   bool forwardfor = false;              // X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Port

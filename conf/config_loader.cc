@@ -1,5 +1,6 @@
 #include "conf/config_loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -7,6 +8,7 @@
 
 #include "conf/config_schema.h"
 #include "conf/did_you_mean.h"
+#include "conf/proxy_values.h"
 
 namespace dplb::conf {
 namespace {
@@ -227,6 +229,147 @@ void check_routes(const Config& config, Diagnostics& d) {
   }
 }
 
+// ---- HTTP proxy ----------------------------------------------------------
+
+// `what.name: duplicate ...` for every item whose name repeats an earlier one.
+template <class Item>
+void check_unique_names(const std::vector<Item>& items, const std::string& what, const std::string& path,
+                        const std::string& scope, Diagnostics& d) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].positions.count("name")) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (items[j].positions.count("name") && items[j].name == items[i].name) {
+        d.error(key_position(items[i].positions, "name", items[i].where),
+                path + ".name: duplicate " + what + " name '" + items[i].name + "'" + scope +
+                    " (first defined at line " + std::to_string(items[j].where.line) + ")");
+        break;
+      }
+    }
+  }
+}
+
+void check_default_backends(const Config& config, Diagnostics& d) {
+  std::vector<std::string> names;
+  for (const auto& b : config.backends) {
+    // A backend whose name was refused cannot be told apart from a missing
+    // one; its own error is enough.
+    if (!b.positions.count("name")) return;
+    names.push_back(b.name);
+  }
+  for (const auto& f : config.frontends) {
+    if (!f.positions.count("default_backend")) continue;
+    if (std::find(names.begin(), names.end(), f.default_backend) != names.end()) continue;
+    std::string message = "frontend.default_backend: no [[backend]] is named '" + f.default_backend + "'";
+    if (names.empty()) {
+      message += "; the file defines no [[backend]]";
+    } else {
+      auto matches = close_matches(f.default_backend, names, 1);
+      if (!matches.empty()) message += "; did you mean '" + matches.front() + "'?";
+    }
+    d.error(key_position(f.positions, "default_backend", f.where), message);
+  }
+}
+
+void check_binds(const Config& config, Diagnostics& d) {
+  std::vector<std::string> port_addresses;
+  for (const auto& p : config.ports) {
+    if (p.positions.count("address")) port_addresses.push_back(p.address.address.to_string());
+  }
+  struct Bound {
+    Endpoint endpoint;
+    const FrontendConfig* frontend;
+    SourcePosition where;
+  };
+  std::vector<Bound> bound;
+  const TcpConfig& tcp = config.tcp;
+  for (const auto& f : config.frontends) {
+    for (std::size_t k = 0; k < f.bind.size() && k < f.bind_positions.size(); ++k) {
+      const Endpoint& e = f.bind[k];
+      const SourcePosition where = f.bind_positions[k];
+      const std::string shown = format_endpoint(e);
+      if (e.address.value != 0 &&
+          std::find(port_addresses.begin(), port_addresses.end(), e.address.to_string()) == port_addresses.end()) {
+        std::string list;
+        for (const auto& a : port_addresses) list += (list.empty() ? "" : ", ") + a;
+        d.error(where, "frontend.bind: " + e.address.to_string() + " is not an address of any [[port]]" +
+                           (list.empty() ? "" : " (" + list + ")") + "; listen on a port's address or on *:" +
+                           std::to_string(e.port) +
+                           " (virtual addresses shared through VRRP are not supported yet)");
+      }
+      if (e.port >= tcp.local_port_first && e.port <= tcp.local_port_last) {
+        d.error(where, "frontend.bind: port " + std::to_string(e.port) + " is inside tcp.local_ports " +
+                           std::to_string(tcp.local_port_first) + ".." + std::to_string(tcp.local_port_last) +
+                           ", the ports dplb's own connections to servers use; change tcp.local_ports to leave it "
+                           "out");
+      }
+      for (const auto& earlier : bound) {
+        const Endpoint& o = earlier.endpoint;
+        if (o.port != e.port) continue;
+        if (o.address != e.address && o.address.value != 0 && e.address.value != 0) continue;
+        const std::string owner = " by frontend '" + earlier.frontend->name + "' (line " +
+                                  std::to_string(earlier.where.line) + ")";
+        d.error(where, "frontend.bind: " + shown +
+                           (o.address == e.address ? " is already bound" + owner
+                                                   : " overlaps " + format_endpoint(o) + ", bound" + owner));
+        break;
+      }
+      bound.push_back({e, &f, where});
+    }
+  }
+}
+
+// Where traffic to `a` would leave, as the route table will see it: a
+// connected subnet, a [[route]], or a port's gateway.
+bool has_route(const Config& config, Ipv4Address a) {
+  for (const auto& p : config.ports) {
+    if (p.positions.count("address") && p.address.contains(a)) return true;
+    if (p.gateway) return true;
+  }
+  for (const auto& r : config.routes) {
+    if (r.positions.count("destination") && r.destination.contains(a)) return true;
+  }
+  return false;
+}
+
+void check_server_address(const Config& config, const ServerConfig& server, Diagnostics& d) {
+  if (!server.positions.count("address")) return;
+  const Ipv4Address a = server.address.address;
+  const SourcePosition where = key_position(server.positions, "address", server.where);
+  const std::string shown = a.to_string();
+  for (const auto& p : config.ports) {
+    if (!p.positions.count("address")) continue;
+    if (p.address.address == a) {
+      d.error(where, "backend.server.address: " + shown + " is port '" + p.name + "' own address");
+      return;
+    }
+    const Ipv4Prefix subnet{p.address.network(), p.address.length};
+    if (p.address.length <= 30 && (a == p.address.network() || a == p.address.broadcast())) {
+      d.error(where, "backend.server.address: " + shown + " is the " +
+                         (a == p.address.network() ? "network" : "broadcast") + " address of port '" + p.name +
+                         "' subnet " + subnet.to_string());
+      return;
+    }
+  }
+  if (!has_route(config, a)) {
+    d.error(where, "backend.server.address: no route to " + shown +
+                       ": it is outside every [[port]] subnet, no [[route]] covers it and no port has a gateway");
+  }
+}
+
+void check_proxy(const Config& config, Diagnostics& d) {
+  check_unique_names(config.frontends, "frontend", "frontend", "", d);
+  check_unique_names(config.backends, "backend", "backend", "", d);
+  check_default_backends(config, d);
+  check_binds(config, d);
+  for (const auto& b : config.backends) {
+    if (b.servers.empty()) {
+      d.error(b.where, "backend: '" + b.name + "' has no server; add at least one [[backend.server]] after it");
+    }
+    check_unique_names(b.servers, "server", "backend.server", " in backend '" + b.name + "'", d);
+    for (const auto& server : b.servers) check_server_address(config, server, d);
+  }
+}
+
 }  // namespace
 
 LoadResult load_config_text(std::string_view text, const std::string& name) {
@@ -247,6 +390,7 @@ LoadResult load_config_text(std::string_view text, const std::string& name) {
   check_ports(config, root.contains("port"), result.diagnostics);
   check_static_arp(config, result.diagnostics);
   check_routes(config, result.diagnostics);
+  check_proxy(config, result.diagnostics);
   if (result.diagnostics.empty()) result.config = std::move(config);
   return result;
 }

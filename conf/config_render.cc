@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "conf/proxy_values.h"
+
 namespace dplb::conf {
 namespace {
 
@@ -42,7 +44,8 @@ std::string render_config(const Config& c) {
     << "prompt = " << quoted(c.console.prompt) << "\n\n";
   o << "[log]\n"
     << "level = " << quoted(c.log.level) << "\n"
-    << "file = " << quoted(c.log.file) << "\n\n";
+    << "file = " << quoted(c.log.file) << "\n"
+    << "access_log = " << quoted(c.log.access_log) << "\n\n";
   const TcpConfig& t = c.tcp;
   auto duration = [](Duration d) { return quoted(format_duration(d)); };
   auto flag = [](bool b) { return b ? "true" : "false"; };
@@ -91,6 +94,49 @@ std::string render_config(const Config& c) {
       << "address = " << quoted(a.address.to_string()) << "\n"
       << "mac = " << quoted(format_mac(a.mac)) << "\n";
     if (!a.port.empty()) o << "port = " << quoted(a.port) << "\n";
+  }
+  // Timeouts left unset are left out: they inherit at run time, and
+  // printing the inherited value would load back as a written one.
+  for (const auto& f : c.frontends) {
+    o << "\n[[frontend]]\n"
+      << "name = " << quoted(f.name) << "\n"
+      << "bind = " << list(f.bind, [&](const Endpoint& e) { return quoted(format_endpoint(e)); }) << "\n"
+      << "default_backend = " << quoted(f.default_backend) << "\n"
+      << "maxconn = " << f.maxconn << "\n"
+      << "forwardfor = " << flag(f.forwardfor) << "\n"
+      << "timeout_client = " << duration(f.timeout_client) << "\n";
+    if (f.timeout_http_request) o << "timeout_http_request = " << duration(*f.timeout_http_request) << "\n";
+    if (f.timeout_http_keep_alive) o << "timeout_http_keep_alive = " << duration(*f.timeout_http_keep_alive) << "\n";
+    o << "errorfiles = {";
+    const char* separator = " ";
+    for (const auto& [status, file] : f.errorfiles) {
+      o << separator << status << " = " << quoted(file.path);
+      separator = ", ";
+    }
+    o << (f.errorfiles.empty() ? "}" : " }") << "\n"
+      << "log = " << flag(f.log) << "\n"
+      << "dontlognull = " << flag(f.dontlognull) << "\n";
+  }
+  for (const auto& b : c.backends) {
+    o << "\n[[backend]]\n"
+      << "name = " << quoted(b.name) << "\n"
+      << "balance = " << quoted(format_balance(b)) << "\n"
+      << "hash_type = " << quoted(hash_type_name(b.hash_type)) << "\n"
+      << "timeout_connect = " << duration(b.timeout_connect) << "\n"
+      << "timeout_server = " << duration(b.timeout_server) << "\n";
+    if (b.timeout_queue) o << "timeout_queue = " << duration(*b.timeout_queue) << "\n";
+    if (b.timeout_tunnel) o << "timeout_tunnel = " << duration(*b.timeout_tunnel) << "\n";
+    o << "http_reuse = " << quoted(http_reuse_name(b.http_reuse)) << "\n"
+      << "retries = " << b.retries << "\n"
+      << "redispatch = " << flag(b.redispatch) << "\n";
+    for (const auto& server : b.servers) {
+      o << "\n[[backend.server]]\n"
+        << "name = " << quoted(server.name) << "\n"
+        << "address = " << quoted(format_endpoint(server.address)) << "\n"
+        << "weight = " << server.weight << "\n"
+        << "maxconn = " << server.maxconn << "\n"
+        << "backup = " << flag(server.backup) << "\n";
+    }
   }
   return o.str();
 }

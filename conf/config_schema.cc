@@ -1,8 +1,12 @@
 #include "conf/config_schema.h"
 
+#include <algorithm>
+#include <array>
 #include <climits>
 
+#include "conf/error_file.h"
 #include "conf/mac_address.h"
+#include "conf/proxy_values.h"
 
 namespace dplb::conf {
 namespace {
@@ -55,6 +59,16 @@ std::string convert_socket_path(const std::string& text, std::string& out) {
 
 std::string convert_log_file(const std::string& text, std::string& out) {
   if (!text.empty() && text.front() != '/') return "'" + text + "' must be an absolute path (or \"\" for stderr)";
+  out = text;
+  return "";
+}
+
+std::string convert_access_log(const std::string& text, std::string& out) {
+  if (!text.empty() && text != "stdout" && text.front() != '/') {
+    std::string why = "'" + text + "' must be \"stdout\", an absolute path, or \"\" for no access log";
+    if (!close_matches(text, {"stdout"}, 1).empty()) why += "; did you mean 'stdout'?";
+    return why;
+  }
   out = text;
   return "";
 }
@@ -176,7 +190,10 @@ TableSchema<LogConfig> log_schema() {
   s.optional("level", one_of(&LogConfig::level, {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}))
       .optional("file", string_as<LogConfig, std::string>(&LogConfig::file, "string (path)",
                                                           "absolute path, or \"\" for standard error",
-                                                          convert_log_file));
+                                                          convert_log_file))
+      .optional("access_log", string_as<LogConfig, std::string>(&LogConfig::access_log, "string (path)",
+                                                                "\"stdout\", absolute path, or \"\" for none",
+                                                                convert_access_log));
   return s;
 }
 
@@ -247,6 +264,236 @@ TableSchema<RouteConfig> route_schema() {
   return s;
 }
 
+// ---- HTTP proxy ----------------------------------------------------------
+
+constexpr Duration minutes(int64_t n) { return Duration{n * 60'000'000}; }
+constexpr Duration hours(int64_t n) { return Duration{n * 3'600'000'000}; }
+constexpr Duration days(int64_t n) { return Duration{n * 86'400'000'000}; }
+
+FieldSpec<FrontendConfig> bind_list() {
+  return {"array of strings", "\"A.B.C.D:PORT\" or \"*:PORT\", port 1..65535; at least one",
+          [](const toml::node& node, const std::string& path, FrontendConfig& out, Diagnostics& d) {
+            const auto* array = node.as_array();
+            if (array == nullptr) return report_type(d, node, path, "an array of strings, like [\"*:80\"]");
+            if (array->empty()) {
+              d.error(position_of(node), path + ": must list at least one address to listen on");
+              return;
+            }
+            std::vector<Endpoint> binds;
+            std::vector<SourcePosition> positions;
+            bool good = true;
+            for (const auto& element : *array) {
+              const auto* text = element.as_string();
+              if (text == nullptr) {
+                report_type(d, element, path, "a string in the array");
+                good = false;
+                continue;
+              }
+              std::string error;
+              auto endpoint = parse_endpoint(text->get(), true, &error);
+              if (!endpoint) {
+                d.error(position_of(element), path + ": " + error);
+                good = false;
+                continue;
+              }
+              binds.push_back(*endpoint);
+              positions.push_back(position_of(element));
+            }
+            if (!good) return;
+            out.bind = std::move(binds);
+            out.bind_positions = std::move(positions);
+          },
+          {}};
+}
+
+std::optional<uint16_t> parse_status(std::string_view text) {
+  if (text.size() != 3 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>((text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0'));
+}
+
+// The files are read here, not when the proxy starts, so that `--check`
+// catches a missing or broken page before it would have been served.
+FieldSpec<FrontendConfig> errorfile_table() {
+  return {"table (status = path)",
+          "statuses " + error_file_statuses_text() + "; absolute paths of complete HTTP responses, at most " +
+              std::to_string(kMaxErrorFileBytes) + " bytes",
+          [](const toml::node& node, const std::string& path, FrontendConfig& out, Diagnostics& d) {
+            const auto* table = node.as_table();
+            if (table == nullptr) {
+              return report_type(d, node, path,
+                                 "a table of status = path, like { 503 = \"/etc/dplb/errors/503.http\" }");
+            }
+            std::map<uint16_t, ErrorFile> files;
+            bool good = true;
+            for (auto&& [key, value] : *table) {
+              const std::string status_text(key.str());
+              const auto status = parse_status(status_text);
+              if (!status || !is_error_file_status(*status)) {
+                d.error(position_of(key), path + ": " +
+                                              (status ? "dplb never sends status " + status_text
+                                                      : "'" + status_text + "' is not an HTTP status code") +
+                                              "; errorfiles replace " + error_file_statuses_text());
+                good = false;
+                continue;
+              }
+              const std::string where = path + "." + status_text;
+              const auto* file = value.as_string();
+              if (file == nullptr) {
+                report_type(d, value, where, "a string (the file's path)");
+                good = false;
+                continue;
+              }
+              const std::string& file_path = file->get();
+              std::string problem;
+              ErrorFile entry{file_path, {}};
+              if (file_path.empty() || file_path.front() != '/') {
+                problem = "'" + file_path + "' must be an absolute path";
+              } else {
+                problem = load_error_file(file_path, entry.contents);
+              }
+              if (!problem.empty()) {
+                d.error(position_of(value), where + ": " + problem);
+                good = false;
+                continue;
+              }
+              files[*status] = std::move(entry);
+            }
+            if (good) out.errorfiles = std::move(files);
+          },
+          {}};
+}
+
+TableSchema<FrontendConfig> frontend_schema() {
+  TableSchema<FrontendConfig> s("[[frontend]]", "frontend");
+  s.required("name", string_as<FrontendConfig, std::string>(&FrontendConfig::name, "string",
+                                                            "1-32 of [A-Za-z0-9_.-], unique", convert_name))
+      .required("bind", bind_list())
+      .required("default_backend", string_as<FrontendConfig, std::string>(&FrontendConfig::default_backend,
+                                                                         "string (backend name)",
+                                                                         "a [[backend]] name", convert_name))
+      .optional("maxconn", integer_in(&FrontendConfig::maxconn, 1, 10'000'000))
+      .optional("forwardfor", boolean(&FrontendConfig::forwardfor))
+      .optional("timeout_client", duration_in(&FrontendConfig::timeout_client, ms(1), days(1)))
+      .optional("timeout_http_request", duration_in(&FrontendConfig::timeout_http_request, ms(1), hours(1)))
+      .optional("timeout_http_keep_alive", duration_in(&FrontendConfig::timeout_http_keep_alive, ms(1), hours(1)))
+      .optional("errorfiles", errorfile_table())
+      .optional("log", boolean(&FrontendConfig::log))
+      .optional("dontlognull", boolean(&FrontendConfig::dontlognull));
+  return s;
+}
+
+// Addresses that can never be a server's, whatever the routes say.
+std::string special_address(Ipv4Address a) {
+  const uint32_t v = a.value;
+  if ((v >> 24) == 0) return "a 'this network' address (0.0.0.0/8)";
+  if ((v >> 24) == 127) return "a loopback address";
+  if ((v >> 28) == 0xe) return "a multicast address";
+  if (v == 0xffffffffu) return "the broadcast address";
+  if ((v >> 28) == 0xf) return "a reserved address (240.0.0.0/4)";
+  return "";
+}
+
+std::string convert_server_address(const std::string& text, Endpoint& out) {
+  std::string error;
+  auto endpoint = parse_endpoint(text, false, &error);
+  if (!endpoint) return error;
+  const std::string kind = special_address(endpoint->address);
+  if (!kind.empty()) return endpoint->address.to_string() + " is " + kind + ", not a server's";
+  out = *endpoint;
+  return "";
+}
+
+TableSchema<ServerConfig> server_schema() {
+  TableSchema<ServerConfig> s("[[backend.server]]", "backend.server");
+  s.required("name", string_as<ServerConfig, std::string>(&ServerConfig::name, "string",
+                                                          "1-32 of [A-Za-z0-9_.-], unique in the backend",
+                                                          convert_name))
+      .required("address", string_as<ServerConfig, Endpoint>(&ServerConfig::address, "string (address:port)",
+                                                             "A.B.C.D:1..65535, with a route to it",
+                                                             convert_server_address))
+      .optional("weight", integer_in(&ServerConfig::weight, 0, 256))
+      .optional("maxconn", integer_in(&ServerConfig::maxconn, 0, 1'000'000))
+      .optional("backup", boolean(&ServerConfig::backup));
+  return s;
+}
+
+FieldSpec<BackendConfig> balance_algorithm() {
+  return {"string",
+          "roundrobin, static-rr, leastconn, first, random, random(1..100), source, uri, hdr(NAME)",
+          [](const toml::node& node, const std::string& path, BackendConfig& out, Diagnostics& d) {
+            const auto* value = node.as_string();
+            if (value == nullptr) return report_type(d, node, path, "a string");
+            std::string problem = parse_balance(value->get(), out);
+            if (!problem.empty()) d.error(position_of(node), path + ": " + problem);
+          },
+          {}};
+}
+
+template <class Enum, std::size_t N>
+std::string convert_enum(const std::string& text, Enum& out, const std::array<Enum, N>& values,
+                         const char* (*name)(Enum)) {
+  std::vector<std::string> names;
+  for (Enum v : values) {
+    if (text == name(v)) {
+      out = v;
+      return "";
+    }
+    names.emplace_back(name(v));
+  }
+  std::string why = "'" + text + "' is not one of ";
+  for (std::size_t i = 0; i < names.size(); ++i) why += (i ? ", " : "") + names[i];
+  auto matches = close_matches(text, names, 1);
+  if (!matches.empty()) why += "; did you mean '" + matches.front() + "'?";
+  return why;
+}
+
+std::string convert_hash_type(const std::string& text, HashType& out) {
+  return convert_enum<HashType, 2>(text, out, {HashType::map_based, HashType::consistent}, hash_type_name);
+}
+
+std::string convert_http_reuse(const std::string& text, HttpReuse& out) {
+  return convert_enum<HttpReuse, 3>(text, out, {HttpReuse::never, HttpReuse::safe, HttpReuse::always},
+                                    http_reuse_name);
+}
+
+TableSchema<BackendConfig> backend_schema() {
+  TableSchema<BackendConfig> s("[[backend]]", "backend");
+  s.required("name", string_as<BackendConfig, std::string>(&BackendConfig::name, "string",
+                                                           "1-32 of [A-Za-z0-9_.-], unique", convert_name))
+      .optional("balance", balance_algorithm())
+      .optional("hash_type", string_as<BackendConfig, HashType>(&BackendConfig::hash_type, "string",
+                                                                "map-based, consistent", convert_hash_type))
+      .optional("timeout_connect", duration_in(&BackendConfig::timeout_connect, ms(1), hours(1)))
+      .optional("timeout_server", duration_in(&BackendConfig::timeout_server, ms(1), days(1)))
+      .optional("timeout_queue", duration_in(&BackendConfig::timeout_queue, ms(1), hours(1)))
+      .optional("timeout_tunnel", duration_in(&BackendConfig::timeout_tunnel, ms(1), days(7)))
+      .optional("http_reuse", string_as<BackendConfig, HttpReuse>(&BackendConfig::http_reuse, "string",
+                                                                  "never, safe, always", convert_http_reuse))
+      .optional("retries", integer_in(&BackendConfig::retries, 0, 100))
+      .optional("redispatch", boolean(&BackendConfig::redispatch))
+      .optional("server", table_array(&BackendConfig::servers, server_schema()));
+  return s;
+}
+
+// TOML lets a [[backend.server]] written before any [[backend]] create a
+// plain [backend] table; say what went wrong rather than "got a table".
+FieldSpec<Config> backend_list() {
+  FieldSpec<Config> spec = table_array(&Config::backends, backend_schema());
+  spec.decode = [decode = spec.decode](const toml::node& node, const std::string& path, Config& out,
+                                       Diagnostics& d) {
+    const auto* table = node.as_table();
+    if (table != nullptr && table->contains("server")) {
+      d.error(position_of(node),
+              "backend.server: a [[backend.server]] table must follow the [[backend]] it belongs to");
+      return;
+    }
+    decode(node, path, out, d);
+  };
+  return spec;
+}
+
 TableSchema<Config> build_config_schema() {
   TableSchema<Config> s("", "");
   s.optional("dataplane", table(&Config::dataplane, dataplane_schema()))
@@ -255,7 +502,9 @@ TableSchema<Config> build_config_schema() {
       .optional("tcp", table(&Config::tcp, tcp_schema()))
       .optional("port", table_array(&Config::ports, port_schema()))
       .optional("arp", table_array(&Config::static_arp, static_arp_schema()))
-      .optional("route", table_array(&Config::routes, route_schema()));
+      .optional("route", table_array(&Config::routes, route_schema()))
+      .optional("frontend", table_array(&Config::frontends, frontend_schema()))
+      .optional("backend", backend_list());
   return s;
 }
 

@@ -33,4 +33,32 @@ void report_range(Diagnostics& d, const toml::node& node, const std::string& pat
                                  std::to_string(max));
 }
 
+std::optional<Duration> decode_duration(const toml::node& node, const std::string& path, Duration min, Duration max,
+                                        Diagnostics& d) {
+  std::optional<Duration> value;
+  std::string error;
+  if (const auto* i = node.as_integer()) {
+    if (i->get() < 0 || i->get() > max.microseconds / 1000) {
+      report_range(d, node, path, i->get(), min.microseconds / 1000, max.microseconds / 1000);
+      return std::nullopt;
+    }
+    value = Duration{i->get() * 1000};
+  } else if (const auto* s = node.as_string()) {
+    value = parse_duration(s->get(), &error);
+    if (!value) {
+      d.error(position_of(node), path + ": " + error);
+      return std::nullopt;
+    }
+  } else {
+    report_type(d, node, path, "a duration (\"5s\") or milliseconds");
+    return std::nullopt;
+  }
+  if (value->microseconds < min.microseconds || value->microseconds > max.microseconds) {
+    d.error(position_of(node), path + ": " + format_duration(*value) + " is out of range " + format_duration(min) +
+                                   ".." + format_duration(max));
+    return std::nullopt;
+  }
+  return value;
+}
+
 }  // namespace dplb::conf

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -175,33 +176,28 @@ FieldSpec<T> string_as(Member T::*member, std::string type, std::string range,
           {}};
 }
 
-// A duration written as HAProxy does ("500ms", "5s") or an integer of milliseconds.
+// A duration written as HAProxy does ("500ms", "5s") or an integer of
+// milliseconds; reports and returns nullopt when it is malformed or outside
+// min..max.
+std::optional<Duration> decode_duration(const toml::node& node, const std::string& path, Duration min, Duration max,
+                                        Diagnostics& d);
+
 template <class T>
 FieldSpec<T> duration_in(Duration T::*member, Duration min, Duration max) {
   return {"duration", format_duration(min) + ".." + format_duration(max),
           [=](const toml::node& node, const std::string& path, T& out, Diagnostics& d) {
-            std::optional<Duration> value;
-            std::string error;
-            if (const auto* i = node.as_integer()) {
-              if (i->get() < 0 || i->get() > max.microseconds / 1000) {
-                return report_range(d, node, path, i->get(), min.microseconds / 1000, max.microseconds / 1000);
-              }
-              value = Duration{i->get() * 1000};
-            } else if (const auto* s = node.as_string()) {
-              value = parse_duration(s->get(), &error);
-              if (!value) {
-                d.error(position_of(node), path + ": " + error);
-                return;
-              }
-            } else {
-              return report_type(d, node, path, "a duration (\"5s\") or milliseconds");
-            }
-            if (value->microseconds < min.microseconds || value->microseconds > max.microseconds) {
-              d.error(position_of(node), path + ": " + format_duration(*value) + " is out of range " +
-                                             format_duration(min) + ".." + format_duration(max));
-              return;
-            }
-            out.*member = *value;
+            if (auto value = decode_duration(node, path, min, max, d)) out.*member = *value;
+          },
+          {}};
+}
+
+// A duration that may be left out: unset means "inherit", which the consumer
+// resolves, so the configuration keeps what the operator actually wrote.
+template <class T>
+FieldSpec<T> duration_in(std::optional<Duration> T::*member, Duration min, Duration max) {
+  return {"duration", format_duration(min) + ".." + format_duration(max),
+          [=](const toml::node& node, const std::string& path, T& out, Diagnostics& d) {
+            if (auto value = decode_duration(node, path, min, max, d)) out.*member = *value;
           },
           {}};
 }

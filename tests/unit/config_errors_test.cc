@@ -46,7 +46,7 @@ const std::vector<BrokenConfig>& cases() {
        {"2:1: unknown key 'worker' in [dataplane]; did you mean 'workers'?"}},
       {"unknown key without a close match", with_port("[dataplane]\ncolour = 1\n"),
        {"2:1: unknown key 'colour' in [dataplane]"}},
-      {"unknown section", with_port("[frontend]\nname = \"x\"\n"), {"1:2: unknown section 'frontend'"}},
+      {"unknown section", with_port("[listen]\nname = \"x\"\n"), {"1:2: unknown section 'listen'"}},
       {"misspelt port key", port_with("adress = \"10.99.1.3/24\"\n"),
        {"10:1: unknown key 'adress' in [[port]]; did you mean 'address'?"}},
       {"string for an integer", with_port("[dataplane]\nmemory_mb = \"lots\"\n"),
