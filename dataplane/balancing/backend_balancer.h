@@ -58,6 +58,18 @@ class BackendBalancer {
   uint32_t static_cursor_ = 0;
   uint32_t leastconn_cursor_ = 0;   // ties are broken round-robin
   uint64_t random_state_;
+  // (id, weight) of the last adopted candidates: the round-robin positions
+  // only mean something for the set and weights they were accumulated over.
+  std::vector<uint64_t> candidate_signature_;
+
+  bool room(uint32_t server) const;
+  uint64_t next_random();
+  Pick pick_roundrobin();
+  Pick pick_static_rr();
+  Pick pick_leastconn();
+  Pick pick_first();
+  Pick pick_random();
+  Pick pick_hash(const BalanceKey& key);
 };
 
 }  // namespace dplb::dataplane

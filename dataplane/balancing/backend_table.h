@@ -43,17 +43,24 @@ class BackendTable {
   // moves only its own keys). Empty candidates: UINT32_MAX.
   uint32_t server_for_hash(uint64_t hash) const;
 
+  // The candidates interleaved by weight, one entry per unit: the sequence
+  // static-rr walks, the map map-based hashing indexes, and what random draws from.
+  const std::vector<uint32_t>& slots() const { return map_slots_; }
+
+  // Points a server gets on the consistent ring per unit of weight.
+  static constexpr uint32_t kRingPointsPerWeight = 64;
+
  private:
   BalancerSettings settings_;
   std::vector<BalancerServer> servers_;
   std::vector<uint32_t> candidates_;
   bool using_backup_ = false;
-  std::vector<uint32_t> map_slots_;  // map-based: one entry per unit of weight
+  std::vector<uint32_t> map_slots_;  // see slots()
   struct RingPoint {
-    uint64_t position;
+    uint32_t position;  // the top half of a hash: ample resolution at half the memory
     uint32_t server;
   };
-  std::vector<RingPoint> ring_;       // consistent: sorted by position
+  std::vector<RingPoint> ring_;       // consistent: sorted by position, then server
 };
 
 // Hashes for `source`, `uri` and `hdr(...)`; the same on every worker and
