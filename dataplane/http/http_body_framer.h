@@ -6,6 +6,17 @@
 // connection closes". The proxy feeds it each contiguous piece of received
 // data (one mbuf segment at a time) and forwards exactly the bytes it
 // says belong to the message; anything after is the next message.
+//
+// Chunked framing accepts only CRLF line ends. RFC 9112 2.2's tolerance of
+// a bare LF covers the start line and fields, not chunk lines, and
+// implementations disagree about a bare LF (or a CR or LF inside an
+// extension) there: since dplb forwards the chunks as received, any reading
+// but the strictest could end the body somewhere the server does not. For
+// the same reason: a chunk size is 1 to 16 hex digits and nothing else
+// (no sign, no `0x`, no whitespace except BWS before a `;`); extensions
+// follow 7.1.1's grammar exactly; a size line is at most 4096 bytes and the
+// trailer section at most 16384; trailer fields follow the header field
+// rules (token name, colon, no controls, no obs-fold).
 
 #include <cstdint>
 
@@ -16,7 +27,7 @@ class HttpBodyFramer {
   struct Step {
     uint32_t consumed = 0;    // bytes of `data` that belong to this message
     bool done = false;        // the message ended within them
-    uint16_t error = 0;       // 400 (request) / 502 (response) worth: bad chunk framing; consumed is meaningless
+    uint16_t error = 0;       // 400 on bad chunk framing (the caller answers 502 for a response); consumed is meaningless
     const char* reason = "";  // error: for the log
   };
 
@@ -32,15 +43,44 @@ class HttpBodyFramer {
 
  private:
   enum class Mode : uint8_t { none, length, chunked, until_close };
-  enum class Chunk : uint8_t { size, size_ext, size_lf, data, data_cr, data_lf, trailer_line_start, trailer_line,
-                               trailer_lf, final_lf, finished };
+  // Where in RFC 9112 7.1's grammar the next byte of a chunked body falls.
+  enum class Chunk : uint8_t {
+    size,             // chunk-size: 1*HEXDIG
+    size_ws,          // BWS after the size, which only a ';' may follow
+    ext_name_start,   // after ';': BWS, then chunk-ext-name
+    ext_name,
+    ext_after_name,   // BWS after a name: '=' or ';' must follow
+    ext_value_start,  // after '=': BWS, then a token or a quoted-string
+    ext_token,
+    ext_quoted,
+    ext_quoted_pair,  // after a backslash inside a quoted-string
+    ext_quoted_end,   // after the closing quote: ';', BWS or CR
+    ext_after_value,  // BWS after a value: ';' must follow
+    size_lf,          // CR seen at the end of the size line
+    data,
+    data_cr,
+    data_lf,
+    trailer_start,    // a trailer field line or the final CRLF
+    trailer_name,
+    trailer_value,
+    trailer_lf,
+    final_lf,
+    finished,
+    failed,
+  };
+  Step fail(const char* reason);
+  // One byte of a size line, of the CRLF after data or of the trailer
+  // section (everything but chunk data); false when it failed.
+  bool chunk_byte(uint8_t c);
+
   Mode mode_ = Mode::none;
   Chunk chunk_ = Chunk::size;
-  uint64_t remaining_ = 0;
+  uint64_t remaining_ = 0;    // length mode: body bytes left; chunked: bytes left of the chunk's data
   uint64_t payload_ = 0;
-  uint32_t line_bytes_ = 0;   // bytes of the current size line or trailer section, bounded
+  uint32_t line_bytes_ = 0;   // bytes of the current size line or of the trailer section, bounded
   uint32_t size_digits_ = 0;
   bool done_ = true;
+  const char* error_ = nullptr;
 };
 
 }  // namespace dplb::dataplane

@@ -2,85 +2,65 @@
 
 #include <algorithm>
 
+#include "dataplane/http/http_field_parser.h"
+
 namespace dplb::dataplane {
 
 namespace {
 
-// RFC 9110 5.6.2: tchar.
-bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+using http_internal::FieldBlockResult;
+using http_internal::FieldSummary;
 
-bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
-}
-
-// field-vchar, SP and HTAB (RFC 9110 5.5); obs-text is accepted as opaque.
-bool valid_field_value(std::string_view s) {
+// Host = uri-host [ ":" port ] (RFC 9110 7.2): the characters of reg-name,
+// IPv4 and IP-literal forms and the port. Anything else (a space, '/', '@',
+// '?', '#', a quote) could let dplb and the server read a different host.
+bool valid_host(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) {
     const auto c = static_cast<unsigned char>(ch);
-    return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f);
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+    switch (c) {
+      case '-': case '.': case '_': case '~': case '%': case '!': case '$': case '&': case '\'': case '(':
+      case ')': case '*': case '+': case ',': case ';': case '=': case ':': case '[': case ']':
+        return true;
+      default:
+        return false;
+    }
   });
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Calls f(element) for each comma-separated, trimmed, non-empty element.
-template <class F>
-bool for_each_element(std::string_view list, F&& f) {
-  while (true) {
-    const std::size_t comma = list.find(',');
-    const std::string_view element = trim_ows(list.substr(0, comma));
-    if (!element.empty() && !f(element)) return false;
-    if (comma == std::string_view::npos) return true;
-    list.remove_prefix(comma + 1);
+// RFC 9112 3.2: which target form is allowed depends on the method. A
+// target with an authority component must agree with Host (3.2), since
+// dplb routes on Host while a server is told to prefer the target's
+// authority (3.2.2): a disagreement would send the request somewhere
+// other than where dplb's rules think it goes.
+const char* check_target(std::string_view method, std::string_view target, std::string_view* authority,
+                         bool* has_authority) {
+  *has_authority = false;
+  if (method == "CONNECT") {
+    if (!valid_host(target) || target.find(':') == std::string_view::npos) return "malformed CONNECT target";
+    *authority = target;
+    *has_authority = true;
+    return nullptr;
   }
-}
-
-enum class LineStatus { ok, incomplete, bare_cr };
-
-// The line starting at `pos`: up to LF, without the CR before it.
-LineStatus next_line(std::string_view bytes, std::size_t pos, std::string_view* line, std::size_t* next) {
-  const std::size_t lf = bytes.find('\n', pos);
-  if (lf == std::string_view::npos) {
-    // A CR not followed by LF is already an error, whatever comes later.
-    const std::size_t cr = bytes.find('\r', pos);
-    if (cr != std::string_view::npos && cr + 1 < bytes.size()) return LineStatus::bare_cr;
-    return LineStatus::incomplete;
+  if (target == "*") return method == "OPTIONS" ? nullptr : "asterisk-form target outside OPTIONS";
+  if (target.front() == '/') return nullptr;
+  // absolute-form. Only http and https mean anything to a reverse proxy,
+  // and requiring them keeps `host:port` (which would also parse as a URI
+  // with scheme "host") from passing as absolute-form.
+  const std::size_t colon = target.find("://");
+  const std::string_view scheme = target.substr(0, colon);
+  if (colon == std::string_view::npos || (!http_token_equal(scheme, "http") && !http_token_equal(scheme, "https"))) {
+    return "malformed request target";
   }
-  std::size_t end = lf;
-  if (end > pos && bytes[end - 1] == '\r') --end;
-  *line = bytes.substr(pos, end - pos);
-  if (line->find('\r') != std::string_view::npos) return LineStatus::bare_cr;
-  *next = lf + 1;
-  return LineStatus::ok;
-}
-
-bool parse_length(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 18) return false;  // 18 digits cannot overflow 64 bits
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = v;
-  return true;
-}
-
-bool known_coding(std::string_view c) {
-  return http_token_equal(c, "gzip") || http_token_equal(c, "x-gzip") || http_token_equal(c, "deflate") ||
-         http_token_equal(c, "compress") || http_token_equal(c, "x-compress");
+  const std::string_view after = target.substr(colon + 3);
+  *authority = after.substr(0, after.find_first_of("/?#"));
+  *has_authority = true;
+  // RFC 9110 4.2.4: userinfo in an http(s) URI is to be treated as an
+  // error; it only serves to disguise the real host.
+  if (authority->find('@') != std::string_view::npos) return "userinfo in the request target";
+  // RFC 9110 4.2.1: an empty host is invalid in an http(s) URI.
+  if (authority->empty() || !valid_host(*authority)) return "malformed authority in the request target";
+  return nullptr;
 }
 
 }  // namespace
@@ -100,22 +80,19 @@ bool http_token_equal(std::string_view a, std::string_view b) {
 HttpParseResult parse_request_head(std::string_view bytes, const HttpLimits& limits, HttpRequestHead* out) {
   *out = HttpRequestHead{};
   std::size_t pos = 0;
-  // RFC 9112 2.2: empty lines before the request line are ignored.
-  while (pos < bytes.size() && (bytes[pos] == '\n' || (bytes[pos] == '\r' && pos + 1 < bytes.size() &&
-                                                        bytes[pos + 1] == '\n'))) {
-    pos += bytes[pos] == '\r' ? 2 : 1;
-    if (pos > 8) return HttpParseResult::fail(400, "empty lines before the request line");
+  if (!http_internal::skip_leading_empty_lines(bytes, &pos)) {
+    return HttpParseResult::fail(400, "empty lines before the request line");
   }
 
   std::string_view line;
   std::size_t next = 0;
-  switch (next_line(bytes, pos, &line, &next)) {
-    case LineStatus::incomplete:
+  switch (http_internal::next_line(bytes, pos, &line, &next)) {
+    case http_internal::LineStatus::incomplete:
       if (bytes.size() - pos > limits.max_request_line) return HttpParseResult::fail(414, "request line too long");
       return HttpParseResult::need_more();
-    case LineStatus::bare_cr:
+    case http_internal::LineStatus::bare_cr:
       return HttpParseResult::fail(400, "bare CR in the request line");
-    case LineStatus::ok:
+    case http_internal::LineStatus::ok:
       break;
   }
   if (line.size() > limits.max_request_line) return HttpParseResult::fail(414, "request line too long");
@@ -129,103 +106,62 @@ HttpParseResult parse_request_head(std::string_view bytes, const HttpLimits& lim
   out->method = line.substr(0, sp1);
   out->target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
-  if (!is_token(out->method)) return HttpParseResult::fail(400, "method is not a token");
+  if (!http_internal::is_token(out->method)) return HttpParseResult::fail(400, "method is not a token");
   if (out->target.empty() || !std::all_of(out->target.begin(), out->target.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
         return u > 0x20 && u < 0x7f;
       })) {
     return HttpParseResult::fail(400, "malformed request target");
   }
-  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' || version[5] < '0' ||
-      version[5] > '9' || version[7] < '0' || version[7] > '9') {
+  uint8_t major = 0;
+  uint8_t minor = 0;
+  if (!http_internal::parse_http_version(version, &major, &minor)) {
     return HttpParseResult::fail(400, "malformed HTTP version");
   }
-  if (version[5] != '1') return HttpParseResult::fail(505, "HTTP version not supported");
-  out->version_minor = version[7] == '0' ? 0 : 1;
-  out->keep_alive = out->version_minor == 1;
-
-  // Header fields up to the empty line.
-  pos = next;
-  std::size_t hosts = 0;
-  bool have_length = false;
-  bool have_te = false;
-  bool have_upgrade_field = false;
-  bool connection_upgrade = false;
-  bool unknown_coding = false;
-  uint64_t length = 0;
-  while (true) {
-    const LineStatus status = next_line(bytes, pos, &line, &next);
-    if (status == LineStatus::bare_cr) return HttpParseResult::fail(400, "bare CR in a header field");
-    if (status == LineStatus::incomplete) {
-      if (bytes.size() > limits.max_head) return HttpParseResult::fail(431, "request head too large");
-      return HttpParseResult::need_more();
-    }
-    if (next > limits.max_head) return HttpParseResult::fail(431, "request head too large");
-    pos = next;
-    if (line.empty()) break;
-    if (line.front() == ' ' || line.front() == '\t') return HttpParseResult::fail(400, "obsolete line folding");
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return HttpParseResult::fail(400, "header field without a colon");
-    const std::string_view name = line.substr(0, colon);
-    if (!is_token(name)) return HttpParseResult::fail(400, "malformed header field name");
-    const std::string_view value = trim_ows(line.substr(colon + 1));
-    if (!valid_field_value(value)) return HttpParseResult::fail(400, "control character in a header field");
-    if (out->field_count >= limits.max_fields || out->field_count >= kMaxHttpFields) {
-      return HttpParseResult::fail(431, "too many header fields");
-    }
-    out->fields[out->field_count++] = {name, value};
-
-    if (http_token_equal(name, "content-length")) {
-      // Several values (in one field or several) must all agree (RFC 9110 8.6).
-      bool ok = for_each_element(value, [&](std::string_view v) {
-        uint64_t n = 0;
-        if (!parse_length(v, &n)) return false;
-        if (have_length && n != length) return false;
-        length = n;
-        have_length = true;
-        return true;
-      });
-      if (!ok || value.empty()) return HttpParseResult::fail(400, "invalid or conflicting Content-Length");
-    } else if (http_token_equal(name, "transfer-encoding")) {
-      if (out->version_minor == 0) return HttpParseResult::fail(400, "Transfer-Encoding in an HTTP/1.0 request");
-      bool ok = for_each_element(value, [&](std::string_view coding) {
-        if (out->chunked) return false;  // chunked must be the final coding, and only once
-        if (http_token_equal(coding, "chunked")) {
-          out->chunked = true;
-        } else if (!known_coding(coding)) {
-          unknown_coding = true;
-        }
-        return true;
-      });
-      if (!ok || value.empty()) return HttpParseResult::fail(400, "chunked is not the final transfer coding");
-      have_te = true;
-    } else if (http_token_equal(name, "host")) {
-      ++hosts;
-      out->host = value;
-    } else if (http_token_equal(name, "connection")) {
-      for_each_element(value, [&](std::string_view option) {
-        if (http_token_equal(option, "close")) out->keep_alive = false;
-        if (http_token_equal(option, "keep-alive") && out->version_minor == 0) out->keep_alive = true;
-        if (http_token_equal(option, "upgrade")) connection_upgrade = true;
-        return true;
-      });
-    } else if (http_token_equal(name, "upgrade")) {
-      have_upgrade_field = !value.empty();
-    } else if (http_token_equal(name, "expect")) {
-      if (http_token_equal(value, "100-continue") && out->version_minor == 1) out->expect_continue = true;
-    }
+  if (major != 1) return HttpParseResult::fail(505, "HTTP version not supported");
+  // HTTP/1.2 and later minors keep 1.1's syntax (RFC 9110 2.5), so they are
+  // read, and forwarded, as HTTP/1.1.
+  out->version_minor = minor == 0 ? 0 : 1;
+  std::string_view authority;
+  bool has_authority = false;
+  if (const char* reason = check_target(out->method, out->target, &authority, &has_authority)) {
+    return HttpParseResult::fail(400, reason);
   }
+
+  FieldSummary summary;
+  summary.version_minor = out->version_minor;
+  const FieldBlockResult block =
+      http_internal::parse_field_block(bytes, next, limits, out->fields.data(), &out->field_count, &summary);
+  if (block.kind == FieldBlockResult::Kind::incomplete) return HttpParseResult::need_more();
+  if (block.kind == FieldBlockResult::Kind::error) {
+    return HttpParseResult::fail(block.over_limit ? 431 : 400, block.reason);
+  }
+
   // Without a final chunked the body's end cannot be known (RFC 9112 6.3):
   // that is checked before whether dplb knows the other codings.
-  if (have_te && !out->chunked) return HttpParseResult::fail(400, "chunked is not the final transfer coding");
-  if (unknown_coding) return HttpParseResult::fail(501, "unknown transfer coding");
-  if (have_te && have_length) return HttpParseResult::fail(400, "both Content-Length and Transfer-Encoding");
-  if (out->version_minor == 1 && hosts != 1) {
-    return HttpParseResult::fail(400, hosts == 0 ? "missing Host" : "several Host fields");
+  if (summary.have_te && !summary.last_coding_chunked) {
+    return HttpParseResult::fail(400, "chunked is not the final transfer coding");
   }
-  if (have_length) out->content_length = length;
-  out->upgrade = connection_upgrade && have_upgrade_field;
-  return HttpParseResult::done(pos);
+  if (summary.unknown_coding) return HttpParseResult::fail(501, "unknown transfer coding");
+  if (summary.have_te && summary.have_length) {
+    return HttpParseResult::fail(400, "both Content-Length and Transfer-Encoding");
+  }
+  // RFC 9112 3.2: more than one Host is an error whatever the version.
+  if (summary.hosts > 1) return HttpParseResult::fail(400, "several Host fields");
+  if (out->version_minor == 1 && summary.hosts == 0) return HttpParseResult::fail(400, "missing Host");
+  if (summary.hosts == 1 && !valid_host(summary.host)) return HttpParseResult::fail(400, "malformed Host");
+  if (has_authority && summary.hosts == 1 && !http_token_equal(summary.host, authority)) {
+    return HttpParseResult::fail(400, "Host does not match the target's authority");
+  }
+  out->host = summary.hosts == 1 ? summary.host : authority;
+  out->chunked = summary.have_te;
+  if (summary.have_length) out->content_length = summary.length;
+  // close wins over keep-alive whatever their order; HTTP/1.0 persists only on request.
+  out->keep_alive = !summary.connection_close && (out->version_minor == 1 || summary.connection_keep_alive);
+  // RFC 9110 7.8: Upgrade in an HTTP/1.0 request is to be ignored.
+  out->upgrade = out->version_minor == 1 && summary.connection_upgrade && summary.have_upgrade_field;
+  out->expect_continue = summary.expect_continue;
+  return HttpParseResult::done(block.end);
 }
 
 }  // namespace dplb::dataplane

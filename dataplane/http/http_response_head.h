@@ -35,7 +35,15 @@ struct HttpResponseContext {
 };
 
 // Errors (the proxy answers the client 502): a status line that is not
-// `HTTP/1.x NNN reason`, bad fields, conflicting framing, as for requests.
+// `HTTP/1.x NNN reason` (the SP before an empty reason may be missing; a
+// status outside 100..599 is an error), bad fields, conflicting framing,
+// as for requests. Unlike RFC 9112 6.3, which lets Transfer-Encoding win,
+// both Transfer-Encoding and Content-Length is an error: the fields reach
+// the client unchanged and it might pick the other one. Also errors:
+// Transfer-Encoding in HTTP/1.0, chunked applied twice, 101 without
+// Upgrade. Unknown codings pass (dplb does not decode them); a final coding
+// other than chunked means until_close, as the RFC says. keep_alive is
+// false for until_close and for a 101 (the connection becomes a tunnel).
 HttpParseResult parse_response_head(std::string_view bytes, const HttpLimits& limits,
                                     const HttpResponseContext& context, HttpResponseHead* out);
 

@@ -75,6 +75,19 @@ TEST(HttpHeadParser, WellFormedRequests) {
        true},
       {"field value with tabs and obs-text", "GET / HTTP/1.1\r\nHost: a\r\nX-A:\t v\xe9 x \t\r\n\r\n", true, false, {}},
       {"absolute-form target", "GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n", true, false, {}},
+      {"absolute-form, Host in another case", "GET HTTPS://Example.COM:8443?q HTTP/1.1\r\nHost: example.com:8443\r\n\r\n",
+       true, false, {}},
+      {"CONNECT authority-form", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", true, false, {}},
+      {"OPTIONS asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", true, false, {}},
+      {"IPv6 literal Host", "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n", true, false, {}},
+      {"HTTP/1.0 close wins over keep-alive", "GET / HTTP/1.0\r\nConnection: close, keep-alive\r\n\r\n", false,
+       false, {}},
+      {"HTTP/1.0 keep-alive then close", "GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+       false, false, {}},
+      {"Upgrade ignored in HTTP/1.0", "GET / HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n", false,
+       false, {}, false},
+      {"Upgrade without Connection: upgrade", "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n", true,
+       false, {}, false},
   };
   for (const auto& c : cases) {
     HttpRequestHead h;
@@ -139,6 +152,22 @@ TEST(HttpHeadParser, MalformedAndSmugglingVectors) {
       // Host.
       {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400},
       {"two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      {"Content-Length of commas only", "POST / HTTP/1.1\r\n" + host + "Content-Length: ,\r\n\r\n", 400},
+      {"Content-Length with an empty element", "POST / HTTP/1.1\r\n" + host + "Content-Length: 7,\r\n\r\n", 400},
+      {"empty transfer coding", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked,\r\n\r\n", 400},
+      // Target forms and Host.
+      {"Host differs from the absolute-form authority", "GET http://b/ HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"userinfo in the target", "GET http://a@b/ HTTP/1.1\r\nHost: b\r\n\r\n", 400},
+      {"absolute-form with another scheme", "GET ftp://a/ HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"authority-form with GET", "GET a:80 HTTP/1.1\r\nHost: a:80\r\n\r\n", 400},
+      {"origin-form with CONNECT", "CONNECT / HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"CONNECT without a port", "CONNECT a HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"CONNECT Host mismatch", "CONNECT a:443 HTTP/1.1\r\nHost: b:443\r\n\r\n", 400},
+      {"asterisk with GET", "GET * HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"relative target", "GET a/b HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"two Host fields in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      {"Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400},
+      {"Host with userinfo", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400},
       // Too many empty lines before the request.
       {"empty lines flood", "\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n" + host + "\r\n", 400},
   };
@@ -149,6 +178,18 @@ TEST(HttpHeadParser, MalformedAndSmugglingVectors) {
     EXPECT_EQ(r.status, c.status) << c.name << ": " << r.reason;
     EXPECT_STRNE(r.reason, "") << c.name;
   }
+}
+
+TEST(HttpHeadParser, HostComesFromTheTargetWithoutAHostField) {
+  // HTTP/1.0 may omit Host; the server then goes by the target's authority
+  // (RFC 9112 3.2.2), so dplb routes by it too.
+  HttpRequestHead h;
+  const std::string absolute = "GET http://b.example/x HTTP/1.0\r\n\r\n";
+  ASSERT_EQ(parse(absolute, &h).kind, HttpParseResult::Kind::complete);
+  EXPECT_EQ(h.host, "b.example");
+  const std::string origin = "GET /x HTTP/1.0\r\n\r\n";
+  ASSERT_EQ(parse(origin, &h).kind, HttpParseResult::Kind::complete);
+  EXPECT_EQ(h.host, "");
 }
 
 TEST(HttpHeadParser, Limits) {
