@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "controlplane/access_log_writer.h"
 #include "controlplane/appliance_state.h"
 #include "controlplane/command_registry.h"
 #include "controlplane/console_commands.h"
@@ -18,10 +19,12 @@
 #include "controlplane/logger.h"
 #include "controlplane/neighbour_service.h"
 #include "controlplane/ping_service.h"
+#include "controlplane/proxy_service.h"
 #include "controlplane/tcp_service.h"
 #include "dataplane/eal_arguments.h"
 #include "dataplane/eal_runtime.h"
 #include "dataplane/port_setup.h"
+#include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/worker_pool.h"
 
 namespace dplb::controlplane {
@@ -102,7 +105,11 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       log_warning("getrandom failed; TCP initial sequence numbers and SYN cookies use a clock-derived key");
       secret = {static_cast<uint64_t>(monotonic_ms()) * 0x9e3779b97f4a7c15ull, rte_rdtsc()};
     }
-    dataplane::WorkerPool workers(config, ports.ports, ports.pools, &routes, secret);
+    // Declared before the pool so that the snapshots outlive every worker reading them.
+    ProxyService proxy(config, dataplane::build_proxy_snapshot(
+                                   config, 1, static_cast<uint32_t>(config.dataplane.workers.size())));
+    dataplane::WorkerPool workers(config, ports.ports, ports.pools, &routes, secret, proxy.current());
+    proxy.attach(workers);
     LcoreLoad load;
     LinkWatch links(ports);
     bool stop_requested = false;
@@ -120,6 +127,9 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     pings.register_commands(registry);
     TcpService tcp(config, routes, workers);
     tcp.register_commands(registry);
+    proxy.register_commands(registry);
+    AccessLogWriter access_log(config, workers);
+    access_log.register_commands(registry);
     ControlSocket socket(registry);
     std::unique_ptr<InteractiveConsole> console;
     if (options.interactive) {
@@ -142,6 +152,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
                 neighbours.resolve_requested(events[i], now_ms);
                 break;
               case dataplane::ControlEvent::Kind::tcp_snapshot_done: tcp.on_snapshot_done(w, events[i]); break;
+              case dataplane::ControlEvent::Kind::proxy_adopted: proxy.on_adopted(w, events[i]); break;
+              case dataplane::ControlEvent::Kind::proxy_sessions_done: proxy.on_sessions_done(w, events[i]); break;
             }
           }
         }
@@ -149,6 +161,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       neighbours.tick(now_ms);
       pings.tick(now_ms);
       tcp.tick(now_ms);
+      proxy.tick(now_ms);
+      access_log.tick(*proxy.current());
       if (now_ms >= next_second) {
         load.sample(lcore_counters);
         links.poll();
@@ -160,6 +174,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     if (std::string e = loop.open_signals(); !e.empty()) {
       status = boot_failure(e);
     } else if (std::string e = workers.create_channels(); !e.empty()) {
+      status = boot_failure(e);
+    } else if (std::string e = access_log.open(); !e.empty()) {
       status = boot_failure(e);
     } else if (std::string e = neighbours.start(monotonic_ms()); !e.empty()) {
       status = boot_failure(e);

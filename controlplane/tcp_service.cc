@@ -61,16 +61,10 @@ TcpService::TcpService(const conf::Config& config, const dataplane::RouteTable& 
                        dataplane::WorkerPool& workers)
     : config_(config), routes_(routes), workers_(workers), services_(dataplane::kMaxTcpServices) {}
 
-TcpService::~TcpService() {
-  // Buffers handed to workers must outlive them; the pool stops first.
-  for (auto& s : snapshots_) {
-    if (s->done) {
-      CommandReply r;
-      r.fail("shutting down");
-      s->done(std::move(r));
-    }
-  }
-}
+// Buffers handed to workers must outlive them; the pool stops first. A
+// reply still pending is dropped, not sent: the control socket and the
+// console it would go to are destroyed before this service.
+TcpService::~TcpService() = default;
 
 bool TcpService::post_to_all(const dataplane::ControlCommand& command, std::string* error) {
   for (std::size_t w = 0; w < workers_.size(); ++w) {

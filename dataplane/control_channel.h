@@ -25,6 +25,8 @@ struct ControlEvent {
     echo_reply,        // an answer to an echo request this worker sent
     resolve_request,   // frames wait for the MAC of ipv4 on port
     tcp_snapshot_done, // the connection list asked for by `request` is written (count entries)
+    proxy_adopted,     // the worker now reads proxy snapshot version `count` (the older ones are free to go)
+    proxy_sessions_done,  // the session list asked for by `request` (in ipv4) is written (count entries)
   };
   Kind kind = Kind::neighbour_seen;
   uint8_t port = 0;
@@ -53,6 +55,8 @@ struct ControlCommand {
     tcp_unlisten,     // stop listening on tcp_port
     tcp_connect,      // open a connection to ipv4:tcp_port running service `service_slot`
     tcp_snapshot,     // write up to `capacity` TcpConnectionInfo into `buffer`, then post tcp_snapshot_done
+    proxy_snapshot,   // read the ProxySnapshot at `buffer` from now on (version in service_bytes)
+    proxy_sessions,   // write up to `capacity` ProxySessionInfo into `buffer`, then post proxy_sessions_done
   };
   Kind kind = Kind::transmit;
   uint8_t port = 0;

@@ -89,3 +89,70 @@ void chain_copy(const rte_mbuf* head, uint32_t offset, uint32_t length, uint8_t*
 }
 
 }  // namespace dplb::dataplane
+
+namespace dplb::dataplane {
+
+rte_mbuf* chain_append(rte_mbuf* head, rte_mbuf* tail) {
+  if (head == nullptr) return tail;
+  if (tail == nullptr) return head;
+  chain_last(head)->next = tail;
+  chain_fix(head);
+  return head;
+}
+
+bool chain_split(rte_mbuf* head, uint32_t offset, rte_mempool* pool, rte_mbuf** tail) {
+  *tail = nullptr;
+  rte_mbuf* m = head;
+  while (m != nullptr && offset > m->data_len) {
+    offset -= m->data_len;
+    m = m->next;
+  }
+  if (m == nullptr) return true;
+  if (offset == m->data_len) {
+    *tail = m->next;
+    m->next = nullptr;
+  } else {
+    // The split falls inside this segment: the rest of it becomes an
+    // indirect mbuf over the same data, so nothing is copied.
+    rte_mbuf* piece = rte_pktmbuf_alloc(pool);
+    if (piece == nullptr) return false;
+    rte_pktmbuf_attach(piece, m);
+    piece->data_off = static_cast<uint16_t>(m->data_off + offset);
+    piece->data_len = static_cast<uint16_t>(m->data_len - offset);
+    piece->next = m->next;
+    m->data_len = static_cast<uint16_t>(offset);
+    m->next = nullptr;
+    *tail = piece;
+  }
+  chain_fix(head);
+  if (*tail != nullptr) chain_fix(*tail);
+  return true;
+}
+
+rte_mbuf* chain_from_bytes(const void* data, uint32_t length, rte_mempool* pool) {
+  rte_mbuf* head = nullptr;
+  rte_mbuf* last = nullptr;
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  while (length > 0) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    if (m == nullptr) {
+      if (head != nullptr) rte_pktmbuf_free(head);
+      return nullptr;
+    }
+    const uint32_t n = std::min<uint32_t>(length, rte_pktmbuf_tailroom(m));
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes, n);
+    m->data_len = static_cast<uint16_t>(n);
+    bytes += n;
+    length -= n;
+    if (head == nullptr) {
+      head = m;
+    } else {
+      last->next = m;
+    }
+    last = m;
+  }
+  if (head != nullptr) chain_fix(head);
+  return head;
+}
+
+}  // namespace dplb::dataplane

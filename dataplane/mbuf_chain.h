@@ -27,5 +27,13 @@ rte_mbuf* chain_trim_back(rte_mbuf* head, uint32_t bytes);
 
 // Copies `length` bytes starting `offset` bytes into the chain to `out`.
 void chain_copy(const rte_mbuf* head, uint32_t offset, uint32_t length, uint8_t* out);
+// Links `tail` after `head`; either may be null. Returns the head.
+rte_mbuf* chain_append(rte_mbuf* head, rte_mbuf* tail);
+// Cuts the chain after `offset` bytes: `head` keeps them, *tail gets the
+// rest (null if none). A cut inside a segment shares its data through an
+// indirect mbuf from `pool`; false (chain untouched) if none is left.
+bool chain_split(rte_mbuf* head, uint32_t offset, rte_mempool* pool, rte_mbuf** tail);
+// A new chain holding a copy of `length` bytes; null if the pool ran out.
+rte_mbuf* chain_from_bytes(const void* data, uint32_t length, rte_mempool* pool);
 
 }  // namespace dplb::dataplane

@@ -32,6 +32,11 @@ Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, Wo
   if (links_.tcp != nullptr && links_.pool != nullptr && links_.routes != nullptr) {
     tcp_ = std::make_unique<TcpStack>(*links_.tcp, tcp_sink_, links_.pool, counters_.tcp,
                                       TcpStackIdentity{index_, links_.workers, links_.secret}, now_us());
+    if (links_.proxy != nullptr && links_.proxy_counters != nullptr) {
+      proxy_ = std::make_unique<HttpProxy>(*tcp_, links_.pool, links_.proxy, *links_.proxy_counters, links_.access_log,
+                                           links_.secret.k0 ^ index_);
+      proxy_->start();
+    }
   }
 }
 
@@ -43,7 +48,10 @@ uint64_t Worker::now_us() const {
 
 void Worker::shutdown_tcp() {
   if (tcp_ == nullptr) return;
+  // The stack tells the proxy its connections are gone; then the proxy
+  // frees what it still holds, while the mbuf pools exist.
   tcp_.reset();
+  proxy_.reset();
   flush_tx();
 }
 
@@ -175,6 +183,25 @@ void Worker::run_tcp_command(const ControlCommand& c) {
       });
       ControlEvent event;
       event.kind = ControlEvent::Kind::tcp_snapshot_done;
+      event.ipv4 = c.request;
+      event.count = n;
+      links_.control->post_event(event);
+      return;
+    }
+    case ControlCommand::Kind::proxy_snapshot:
+      if (proxy_ != nullptr) {
+        proxy_->adopt(static_cast<const ProxySnapshot*>(c.buffer));
+        ControlEvent event;
+        event.kind = ControlEvent::Kind::proxy_adopted;
+        event.count = static_cast<uint32_t>(c.service_bytes);
+        links_.control->post_event(event);
+      }
+      return;
+    case ControlCommand::Kind::proxy_sessions: {
+      const uint32_t n =
+          proxy_ != nullptr ? proxy_->write_sessions(static_cast<ProxySessionInfo*>(c.buffer), c.capacity) : 0;
+      ControlEvent event;
+      event.kind = ControlEvent::Kind::proxy_sessions_done;
       event.ipv4 = c.request;
       event.count = n;
       links_.control->post_event(event);
@@ -456,7 +483,12 @@ uint32_t Worker::poll_once() {
   expire_pending();
   handled += take_redirected();
   for (uint16_t port = 0; port < ports_.size(); ++port) handled += receive(port);
-  if (tcp_ != nullptr) tcp_->poll(now_us());
+  if (tcp_ != nullptr) {
+    const uint64_t now = now_us();
+    // The proxy's timers first, so what they queue leaves in this pass.
+    if (proxy_ != nullptr) proxy_->poll(now);
+    tcp_->poll(now);
+  }
   flush_tx();
   return handled;
 }

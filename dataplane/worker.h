@@ -15,6 +15,7 @@
 #include "dataplane/neighbour_cache.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
+#include "dataplane/proxy/http_proxy.h"
 #include "dataplane/siphash.h"
 #include "dataplane/tcp/tcp_diagnostic_service.h"
 #include "dataplane/tcp/tcp_settings.h"
@@ -38,6 +39,11 @@ struct WorkerLinks {
   const TcpSettings* tcp = nullptr;          // null: no TCP stack (segments are unhandled)
   SipKey secret{};                           // ISNs and SYN cookies; the same on every worker
   uint32_t workers = 1;                      // how many share the active-open ports
+  // The HTTP proxy: the first snapshot (null: no proxy), this worker's
+  // counters and its access-log ring.
+  const ProxySnapshot* proxy = nullptr;
+  ProxyCounters* proxy_counters = nullptr;
+  AccessLogRing* access_log = nullptr;
 };
 
 // How long frames may wait for ARP before the worker drops them itself; the
@@ -68,6 +74,7 @@ class Worker {
   // worker has stopped.
   void shutdown_tcp();
   TcpStack* tcp() { return tcp_.get(); }
+  HttpProxy* proxy() { return proxy_.get(); }
 
  private:
   // Answers and drops collected while handling one burst.
@@ -130,6 +137,7 @@ class Worker {
   // The services outlive the stack: its destructor tells them their
   // connections are gone.
   std::array<TcpDiagnosticService, kMaxTcpServices> services_;
+  std::unique_ptr<HttpProxy> proxy_;
   std::unique_ptr<TcpStack> tcp_;
 };
 

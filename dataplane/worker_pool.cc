@@ -9,7 +9,8 @@
 namespace dplb::dataplane {
 
 WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports,
-                       const std::vector<rte_mempool*>& pools, const RouteTable* routes, const SipKey& secret)
+                       const std::vector<rte_mempool*>& pools, const RouteTable* routes, const SipKey& secret,
+                       const ProxySnapshot* proxy)
     : tcp_settings_(tcp_settings_from(config.tcp)) {
   std::vector<uint16_t> ethdevs;
   std::vector<PortIdentity> identities;
@@ -26,6 +27,13 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     slot->counters = std::make_unique<WorkerCounters>();
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
     slot->channel = std::make_unique<ControlChannel>();
+    slot->proxy_counters = std::make_unique<ProxyCounters>();
+    slot->access_log = std::make_unique<AccessLogRing>();
+    if (proxy != nullptr) {
+      std::vector<std::size_t> servers;
+      for (const auto& b : proxy->backends) servers.push_back(b.servers.size());
+      slot->proxy_counters->size_for(proxy->frontends.size(), servers);
+    }
     WorkerLinks links;
     links.control = slot->channel.get();
     links.mesh = &mesh_;
@@ -35,6 +43,9 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     links.tcp = routes != nullptr ? &tcp_settings_ : nullptr;
     links.secret = secret;
     links.workers = static_cast<uint32_t>(workers.size());
+    links.proxy = routes != nullptr ? proxy : nullptr;
+    links.proxy_counters = slot->proxy_counters.get();
+    links.access_log = slot->access_log.get();
     slot->worker = std::make_unique<Worker>(i, identities, *slot->io, *slot->counters, links);
     slots_.push_back(std::move(slot));
   }
@@ -47,8 +58,10 @@ std::string WorkerPool::create_channels() {
     return error;
   }
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    std::string error =
-        slots_[i]->channel->create(static_cast<uint32_t>(i), static_cast<int>(rte_lcore_to_socket_id(slots_[i]->lcore)));
+    const int socket = static_cast<int>(rte_lcore_to_socket_id(slots_[i]->lcore));
+    std::string error = slots_[i]->channel->create(static_cast<uint32_t>(i), socket);
+    if (!error.empty()) return error;
+    error = slots_[i]->access_log->create(static_cast<uint32_t>(i), socket);
     if (!error.empty()) return error;
   }
   return "";

@@ -19,8 +19,10 @@ class WorkerPool {
  public:
   // pools[i] is worker i's mbuf pool (for frames it originates). `routes`
   // (immutable, outliving the pool) lets workers run TCP; null leaves TCP off.
+  // `proxy` (outliving the pool, or replaced through publish) is the first
+  // proxy snapshot; null runs no proxy.
   WorkerPool(const conf::Config& config, const std::vector<PortRuntime>& ports, const std::vector<rte_mempool*>& pools,
-             const RouteTable* routes = nullptr, const SipKey& secret = {});
+             const RouteTable* routes = nullptr, const SipKey& secret = {}, const ProxySnapshot* proxy = nullptr);
   ~WorkerPool();
 
   // Starts every worker on its lcore; returns an error line or "".
@@ -30,6 +32,8 @@ class WorkerPool {
   std::size_t size() const { return slots_.size(); }
   uint32_t lcore(std::size_t i) const { return slots_[i]->lcore; }
   const WorkerCounters& counters(std::size_t i) const { return *slots_[i]->counters; }
+  const ProxyCounters& proxy_counters(std::size_t i) const { return *slots_[i]->proxy_counters; }
+  AccessLogRing& access_log(std::size_t i) { return *slots_[i]->access_log; }
   ControlChannel& channel(std::size_t i) { return *slots_[i]->channel; }
   const ControlChannel& channel(std::size_t i) const { return *slots_[i]->channel; }
 
@@ -45,6 +49,8 @@ class WorkerPool {
     std::unique_ptr<WorkerCounters> counters;
     std::unique_ptr<EthdevPacketIo> io;
     std::unique_ptr<ControlChannel> channel;
+    std::unique_ptr<ProxyCounters> proxy_counters;
+    std::unique_ptr<AccessLogRing> access_log;
     std::unique_ptr<Worker> worker;
     bool launched = false;
   };

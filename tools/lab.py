@@ -346,8 +346,10 @@ events {{
 }}
 
 http {{
-    # Buffered so logging costs little during load tests.
-    access_log {d}/access.log combined buffer=64k flush=1s;
+    # Buffered so logging costs little during load tests. $connection and
+    # $connection_requests show how a proxy reuses connections.
+    log_format lab '$remote_addr $connection $connection_requests "$request" $status $body_bytes_sent';
+    access_log {d}/access.log lab buffer=64k flush=1s;
     default_type text/plain;
     keepalive_requests 100000;
     client_body_temp_path {d}/client_body;
@@ -360,6 +362,14 @@ http {{
         listen {server_addr(i)}:80;
         location = /health {{
             return 200 "ok\\n";
+        }}
+        # What a proxy added: X-Forwarded-* and the Connection header it sent.
+        location = /headers {{
+            return 200 "xff=$http_x_forwarded_for proto=$http_x_forwarded_proto port=$http_x_forwarded_port connection=$http_connection\\n";
+        }}
+        # Large files written by tests.
+        location /files/ {{
+            alias {d}/www/;
         }}
         location / {{
             return 200 "server{i}\\n";

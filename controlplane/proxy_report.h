@@ -1,0 +1,48 @@
+#pragma once
+
+// What `show frontends`, `show backends`, `show servers` and `show stat`
+// print, computed from the workers' proxy counters and the current proxy
+// snapshot. Pure functions over plain data, so the formats are testable
+// without DPDK: ProxyService gathers the inputs, these format them.
+//
+// Counters are summed over workers. Gauges (current sessions, queues, idle
+// connections) are per worker too and their sum is exact. Maxima are kept
+// per worker and the largest is shown: a lower bound of the true
+// process-wide maximum (the per-worker peaks may not have coincided), which
+// is the approximation the documentation states.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conf/config.h"
+#include "dataplane/proxy/proxy_counters.h"
+#include "dataplane/proxy/proxy_snapshot.h"
+
+namespace dplb::controlplane {
+
+struct ProxyView {
+  const conf::Config& config;
+  const dataplane::ProxySnapshot& snapshot;
+  std::vector<const dataplane::ProxyCounters*> workers;
+  uint64_t now_us = 0;  // the workers' clock, for ages (lastsess); 0: unknown
+};
+
+std::string report_frontends(const ProxyView& view);
+std::string report_backends(const ProxyView& view);
+// `backend` < 0: every backend.
+std::string report_servers(const ProxyView& view, int backend);
+// HAProxy's `show stat` CSV: the header, a FRONTEND row per frontend, then
+// per backend a row per server and a BACKEND row.
+std::string report_stat_csv(const ProxyView& view);
+
+// The static fields of HAProxy 2.6's `show stat` CSV (management guide,
+// section 9.1), in their order; the column after them is the "-" that ends
+// the static fields.
+const std::vector<std::string_view>& stat_csv_columns();
+// "# pxname,svname,...,agg_server_check_status,-," and a newline.
+std::string stat_csv_header();
+
+}  // namespace dplb::controlplane

@@ -1,0 +1,283 @@
+#pragma once
+
+// The HTTP/1.1 reverse proxy of one worker, an application on the worker's
+// TCP stack: client connections accepted on frontends' ports, requests
+// parsed and balanced over the backend's servers, server connections opened
+// or reused from this worker's pools, bodies and tunnels streamed as mbuf
+// chains in both directions with the TCP send queues as the only buffers
+// (a side that cannot take more stops the other side's reads, and its
+// receive window closes). Heads are gathered into a pooled buffer only
+// while they are parsed, then rewritten into fresh mbufs.
+//
+// The request path has one place that decides where a request goes
+// (assign), one that sends it (send_request) and one that ends an exchange
+// (finish_exchange); L7 retries, TLS and HTTP/2 plug into those.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/balancing/backend_balancer.h"
+#include "dataplane/http/http_body_framer.h"
+#include "dataplane/http/http_request_head.h"
+#include "dataplane/http/http_response_head.h"
+#include "dataplane/proxy/access_log_ring.h"
+#include "dataplane/proxy/proxy_counters.h"
+#include "dataplane/proxy/proxy_session_info.h"
+#include "dataplane/proxy/proxy_snapshot.h"
+#include "dataplane/tcp/tcp_application.h"
+#include "dataplane/tcp/tcp_settings.h"
+#include "dataplane/timer_wheel.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace dplb::dataplane {
+
+class TcpStack;
+class TcpConnection;
+
+class HttpProxy final : public TcpApplication {
+ public:
+  HttpProxy(TcpStack& stack, rte_mempool* pool, const ProxySnapshot* snapshot, ProxyCounters& counters,
+            AccessLogRing* log, uint64_t seed);
+  ~HttpProxy() override;
+  HttpProxy(const HttpProxy&) = delete;
+  HttpProxy& operator=(const HttpProxy&) = delete;
+
+  // Listens on every frontend port; returns false if a port was taken.
+  bool start();
+  // A newer snapshot (weights, states); the old one stays valid until the
+  // control plane is told this worker moved on.
+  void adopt(const ProxySnapshot* snapshot);
+  const ProxySnapshot* snapshot() const { return snapshot_; }
+  // Moves the proxy's timers; call every pass after the stack's poll.
+  void poll(uint64_t now_us);
+  // Up to `capacity` live client sessions, for `show sess`.
+  uint32_t write_sessions(ProxySessionInfo* out, uint32_t capacity) const;
+  uint32_t sessions() const { return live_sessions_; }
+
+  void on_accepted(TcpConnection& c) override;
+  void on_connected(TcpConnection& c) override;
+  void on_readable(TcpConnection& c) override;
+  void on_writable(TcpConnection& c) override;
+  void on_closed(TcpConnection& c, TcpCloseReason reason) override;
+
+ private:
+  struct Session;
+  struct ServerLink;
+
+  enum class Phase : uint8_t {
+    request_head,  // waiting for (the rest of) a request head
+    queued,        // waiting for a server slot (maxconn)
+    connecting,    // a server connection is being opened
+    exchanging,    // request going out, response coming back
+    tunnel,        // after 101 Switching Protocols: bytes both ways
+    retry_wait,    // the turn-around pause before another connection attempt
+  };
+
+  // What a TcpConnection's user_data points to.
+  struct Endpoint {
+    bool is_server = false;
+  };
+
+  // Room for the largest head the limits allow plus one byte, so the
+  // parser can tell "too large" from "incomplete".
+  static constexpr uint32_t kHeadCapacity = 16384 + 1;
+  struct HeadBuffer {
+    HeadBuffer* next_free = nullptr;
+    uint32_t length = 0;
+    char data[kHeadCapacity];
+  };
+
+  struct SessionTimer : Timer {
+    Session* session = nullptr;
+  };
+
+  // A connection to a server: attached to a session during an exchange,
+  // idle in its server's pool, or kept by its session (http_reuse never).
+  struct ServerLink : Endpoint {
+    TcpConnection* conn = nullptr;
+    Session* session = nullptr;
+    uint16_t backend = 0;
+    uint16_t server = 0;
+    bool connected = false;
+    bool in_pool = false;
+    bool eof = false;
+    rte_mbuf* inbound = nullptr;  // response bytes read, not yet forwarded
+    HeadBuffer* head = nullptr;   // while a response head is gathered
+    uint64_t idle_since_us = 0;
+    ServerLink* prev = nullptr;   // pool list, or the free list (next)
+    ServerLink* next = nullptr;
+  };
+
+  struct Session : Endpoint {
+    TcpConnection* client = nullptr;
+    ServerLink* link = nullptr;          // the exchange's server connection
+    ServerLink* private_link = nullptr;  // http_reuse never: kept between requests
+    Phase phase = Phase::request_head;
+    uint16_t frontend = 0;
+    uint16_t backend = kNoIndex;
+    uint16_t server = kNoIndex;
+    bool slot_taken = false;       // counts against the server's maxconn
+    bool client_keep_alive = true;
+    bool server_keep_alive = true;  // asked the server to keep the connection
+    bool request_done = false;
+    bool response_head_done = false;
+    bool response_done = false;
+    bool request_is_head = false;
+    bool upgrade = false;
+    bool client_eof = false;
+    bool waiting_on_client = false;  // for the inactivity timeout's owner
+    bool logged_bytes = false;       // the request carried bytes (dontlognull, 408 vs close)
+    bool free = true;
+    // end_session with client bytes left unread: the answer and a FIN are
+    // on their way, and what the client still sends is read and dropped
+    // until it closes or the linger timer runs out (see end_session).
+    bool lingering = false;
+    bool response_until_close = false;
+    bool redispatch = false;        // retry_wait: the next attempt picks a server anew
+    uint8_t client_version_minor = 1;
+    uint16_t retries = 0;
+    uint16_t status = 0;
+    char termination[2] = {'-', '-'};
+    uint32_t requests = 0;
+    rte_mbuf* inbound = nullptr;       // client bytes read, not yet consumed
+    HeadBuffer* head = nullptr;        // while a request head is gathered
+    rte_mbuf* pending_head = nullptr;  // rewritten request head, until a server connection takes it
+    // A copy of a bodiless request sent over a reused connection, kept until
+    // the first response byte: a server may close an idle connection just
+    // as the request goes out, and then it is sent again on a new one.
+    rte_mbuf* replay = nullptr;
+    HttpBodyFramer request_body;
+    HttpBodyFramer response_body;
+    BalanceKey key;
+    uint64_t accepted_us = 0;       // connection accepted
+    uint64_t start_us = 0;          // this request's accept date (accept, or end of the previous one)
+    uint64_t first_byte_us = 0;
+    uint64_t head_done_us = 0;
+    uint64_t queue_done_us = 0;
+    uint64_t connect_done_us = 0;
+    uint64_t response_us = 0;
+    uint64_t last_activity_us = 0;
+    uint64_t bytes_in = 0;           // this request, from the client
+    uint64_t bytes_out = 0;          // this request, to the client
+    uint64_t total_bytes_in = 0;
+    uint64_t total_bytes_out = 0;
+    SessionTimer timer;
+    Session* queue_prev = nullptr;   // backend or server queue
+    Session* queue_next = nullptr;
+    bool queued_on_server = false;
+    Session* next_free = nullptr;
+    uint16_t request_line_length = 0;
+    char request_line[sizeof(AccessLogRecord::request)];
+  };
+
+  struct Queue {
+    Session* head = nullptr;
+    Session* tail = nullptr;
+    uint32_t length = 0;
+  };
+  struct Pool {  // idle connections to one server, oldest first
+    ServerLink* head = nullptr;
+    ServerLink* tail = nullptr;
+    uint32_t length = 0;
+  };
+
+  // Client side (http_proxy_request.cc).
+  void client_readable(Session& s);
+  void read_request(Session& s);
+  void request_head_complete(Session& s, const HttpRequestHead& head, uint32_t head_length);
+  void assign(Session& s);
+  void send_request(Session& s);
+  void pump_request_body(Session& s);
+  void client_gone(Session& s, TcpCloseReason reason);
+  void reply_error(Session& s, uint16_t status, char who, char phase);
+
+  // Server side (http_proxy_response.cc).
+  void connect(Session& s);
+  void connected(ServerLink& link);
+  void connect_failed(Session& s, bool timed_out);
+  void server_readable(ServerLink& link);
+  void read_response(Session& s);
+  void response_head_complete(Session& s, const HttpResponseHead& head);
+  void pump_response_body(Session& s);
+  void server_gone(ServerLink& link, TcpCloseReason reason);
+  void finish_exchange(Session& s);
+  void pump_tunnel(Session& s);
+  // Ends the exchange after its response started (or in a tunnel): the
+  // connection to the server is aborted, the client's closed.
+  void fail(Session& s, char who, char phase);
+
+  // Moving bytes: from `from` (after `*inbound`) to `to`, through `framer`
+  // when there is one. Returns the bytes moved; sets *done when the
+  // framer's message ended, *error on a framing error.
+  uint64_t move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to, bool* done,
+                uint16_t* error);
+  // Gathers a head from `conn` into `*buffer`; returns the bytes held.
+  enum class Gather : uint8_t { more, ready, eof, overflow };
+  Gather gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes);
+
+  // Sessions, links, buffers, queues, pools (http_proxy.cc).
+  Session* new_session();
+  void free_session(Session& s);
+  // Everything a session holds but its client connection: timer, queue
+  // place, server slot, server connections, buffered bytes.
+  void release_resources(Session& s);
+  void end_session(Session& s);  // closes the client (lingering if needed) and frees
+  // Reads and drops what the client sent; returns the bytes dropped.
+  uint64_t drain_client(Session& s);
+  void linger_readable(Session& s);
+  ServerLink* new_link();
+  void free_link(ServerLink& link);
+  void close_link(ServerLink& link, bool abort);
+  void release_link(Session& s);  // end of exchange: pool, keep or close
+  HeadBuffer* take_buffer();
+  void give_buffer(HeadBuffer*& buffer);
+  void release_slot(Session& s);
+  void dequeue(uint16_t backend, uint16_t server);
+  void enqueue(Session& s, bool on_server);
+  void unqueue(Session& s);
+  void pool_push(ServerLink& link);
+  ServerLink* pool_pop(uint16_t backend, uint16_t server);
+  void pool_remove(ServerLink& link);
+  void purge_pools();
+  void arm(Session& s, uint32_t timeout_ms);
+  void timer_fired(Session& s);
+  void reset_exchange(Session& s);
+  void log_exchange(Session& s);
+  rte_mbuf* copy_to_mbufs(const char* data, uint32_t length);
+  uint64_t now() const { return now_us_; }
+  const ProxyFrontend& frontend(const Session& s) const { return snapshot_->frontends[s.frontend]; }
+  const ProxyBackend& backend(const Session& s) const { return snapshot_->backends[s.backend]; }
+  ServerCounters& server_counters(uint16_t backend, uint16_t server) { return counters_.servers[backend][server]; }
+
+  TcpStack& stack_;
+  rte_mempool* pool_;
+  const ProxySnapshot* snapshot_;
+  ProxyCounters& counters_;
+  AccessLogRing* log_;
+  TcpConnectionOptions client_options_;
+  TcpConnectionOptions server_options_;
+  uint64_t now_us_ = 0;
+  uint64_t last_purge_us_ = 0;
+  TimerWheel wheel_;
+  std::vector<BackendBalancer> balancers_;
+  std::vector<Queue> backend_queues_;
+  std::vector<std::vector<Queue>> server_queues_;
+  std::vector<std::vector<Pool>> pools_;
+  std::vector<uint32_t> frontend_sessions_;
+  std::vector<std::unique_ptr<Session[]>> session_chunks_;
+  Session* free_sessions_ = nullptr;
+  std::vector<std::unique_ptr<ServerLink[]>> link_chunks_;
+  ServerLink* free_links_ = nullptr;
+  std::vector<std::unique_ptr<HeadBuffer>> buffers_;
+  HeadBuffer* free_buffers_ = nullptr;
+  uint32_t live_sessions_ = 0;
+  // Scratch space for parsed heads and rewritten heads: one at a time.
+  std::unique_ptr<HttpRequestHead> request_head_;
+  std::unique_ptr<HttpResponseHead> response_head_;
+  std::unique_ptr<char[]> rewrite_;
+};
+
+}  // namespace dplb::dataplane

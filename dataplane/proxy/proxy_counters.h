@@ -1,0 +1,101 @@
+#pragma once
+
+// What the proxy counts, per worker: each worker writes only its own
+// ProxyCounters and the control plane sums them for `show frontends`,
+// `show backends`, `show servers` and `show stat`. Gauges (current
+// sessions, queues) go up and down on the same worker, so their sum over
+// workers is exact; maxima are per worker and the control plane reports
+// the largest, which is the documented approximation of HAProxy's
+// process-wide maxima.
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/counter.h"
+
+namespace dplb::dataplane {
+
+// 1xx..5xx and "other" (status outside 100..599, or none: aborted).
+inline constexpr std::size_t kStatusClasses = 6;
+inline std::size_t status_class(uint16_t status) {
+  return status >= 100 && status < 600 ? status / 100 - 1 : 5;
+}
+
+// A high-water mark kept by one worker.
+class MaxGauge {
+ public:
+  void observe(uint64_t v) {
+    if (v > value_.get()) value_.add(v - value_.get());
+  }
+  uint64_t get() const { return value_.get(); }
+
+ private:
+  Counter value_;
+};
+
+struct alignas(64) FrontendCounters {
+  Counter sessions_current;   // client connections open (scur)
+  MaxGauge sessions_max;      // smax
+  Counter sessions_total;     // stot
+  Counter sessions_refused;   // over maxconn or out of session slots: reset at once
+  Counter requests;           // req_tot
+  Counter request_errors;     // ereq: unparseable requests, timeouts while reading one
+  Counter bytes_in;           // from clients, heads included
+  Counter bytes_out;          // to clients
+  Counter client_aborts;      // cli_abrt
+  std::array<Counter, kStatusClasses> responses;  // hrsp_1xx .. hrsp_other
+};
+
+struct alignas(64) BackendCounters {
+  Counter requests;           // assigned to a server, or failed here (stot/lbtot)
+  Counter queue_current;      // qcur
+  MaxGauge queue_max;         // qmax
+  Counter queue_timeouts;
+  Counter connect_errors;     // econ
+  Counter response_errors;    // eresp
+  Counter retries;            // wretr
+  Counter redispatches;       // wredis
+  Counter no_server;          // 503 because nothing was usable
+  Counter bytes_in;           // to servers (requests)
+  Counter bytes_out;          // from servers (responses)
+  Counter client_aborts;
+  Counter server_aborts;      // srv_abrt
+  std::array<Counter, kStatusClasses> responses;
+};
+
+struct alignas(64) ServerCounters {
+  Counter current;            // requests in flight (scur), what maxconn limits
+  MaxGauge current_max;       // smax
+  Counter total;              // requests sent (stot/lbtot)
+  Counter queue_current;      // qcur: waiting for this server
+  MaxGauge queue_max;
+  Counter connections;        // TCP connections opened (connect)
+  Counter reused;             // requests sent over an already open connection (reuse)
+  Counter idle;               // gauge: connections waiting in this worker's pool
+  Counter connect_errors;     // econ
+  Counter response_errors;    // eresp
+  Counter retries;            // wretr
+  Counter bytes_in;           // to the server
+  Counter bytes_out;          // from the server
+  Counter server_aborts;
+  Counter last_request_us;    // worker clock of the last request sent (lastsess)
+  std::array<Counter, kStatusClasses> responses;
+};
+
+struct ProxyCounters {
+  std::vector<FrontendCounters> frontends;
+  std::vector<BackendCounters> backends;
+  std::vector<std::vector<ServerCounters>> servers;  // [backend][server]
+  Counter log_records_lost;  // the access-log ring was full
+  Counter sessions;          // gauge: sessions this worker holds
+
+  void size_for(std::size_t frontend_count, const std::vector<std::size_t>& servers_per_backend) {
+    frontends = std::vector<FrontendCounters>(frontend_count);
+    backends = std::vector<BackendCounters>(servers_per_backend.size());
+    servers.clear();
+    for (std::size_t n : servers_per_backend) servers.emplace_back(n);
+  }
+};
+
+}  // namespace dplb::dataplane

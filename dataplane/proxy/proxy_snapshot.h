@@ -1,0 +1,103 @@
+#pragma once
+
+// Everything a worker's proxy reads about frontends, backends and servers:
+// built by the control plane, immutable once published, shared read-only by
+// every worker (RCU style). A new version (a server's weight or state
+// changed) is published by pointer over each worker's command ring; a
+// worker adopts it between two passes and acknowledges, and the control
+// plane frees an old version only when every worker has moved past it.
+// Versions keep the same frontends, backends and servers in the same order
+// (indexes are stable); only weights and states change. A reload that
+// changes the set is a restart for now.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "dataplane/balancing/backend_table.h"
+#include "dataplane/http/http_request_head.h"
+
+namespace dplb::dataplane {
+
+struct ProxyServer {
+  std::string name;
+  uint32_t address = 0;  // host order
+  uint16_t port = 0;
+  uint32_t maxconn = 0;  // as configured, all workers together
+  bool backup = false;
+};
+
+struct ProxyBackend {
+  std::string name;
+  std::vector<ProxyServer> servers;
+  BackendTable table;  // weights and states of this version
+  conf::BalanceAlgorithm balance = conf::BalanceAlgorithm::roundrobin;
+  std::string hash_header;
+  uint32_t timeout_connect_ms = 5000;
+  uint32_t timeout_server_ms = 50000;
+  uint32_t timeout_queue_ms = 5000;
+  uint32_t timeout_tunnel_ms = 0;  // 0: max(timeout_client, timeout_server)
+  conf::HttpReuse reuse = conf::HttpReuse::safe;
+  uint32_t retries = 3;
+  bool redispatch = true;
+
+  ProxyBackend(const BalancerSettings& s, std::vector<BalancerServer> servers_for_table)
+      : table(s, std::move(servers_for_table)) {}
+};
+
+struct ProxyFrontend {
+  std::string name;
+  std::vector<conf::Endpoint> bind;
+  uint32_t backend = 0;
+  uint32_t maxconn = 0;  // this worker's share
+  bool forwardfor = false;
+  uint32_t timeout_client_ms = 50000;
+  uint32_t timeout_http_request_ms = 50000;
+  uint32_t timeout_http_keep_alive_ms = 50000;
+  bool log = true;
+  bool dontlognull = false;
+  std::map<uint16_t, std::string> error_pages;  // every status dplb emits: errorfile or built-in
+
+  const std::string& error_page(uint16_t status) const;
+};
+
+// Per server, what the control plane decided at run time (health checks and
+// operator commands come later; boot uses the configuration's weights).
+struct ServerRuntimeState {
+  uint16_t weight = 1;
+  bool usable = true;
+};
+
+struct ProxySnapshot {
+  uint64_t version = 0;
+  std::vector<ProxyFrontend> frontends;
+  std::vector<ProxyBackend> backends;
+  HttpLimits limits;
+  bool access_log = false;
+  uint32_t workers = 1;
+
+  // The frontend bound to local address:port (a specific address wins over
+  // a wildcard), or -1.
+  int frontend_for(uint32_t local_address, uint16_t port) const;
+  // Every TCP port some frontend listens on, once each.
+  std::vector<uint16_t> listen_ports() const;
+};
+
+// `states` (by backend, then server) overrides weights and usability; when
+// absent the configuration's weights apply and every server is usable.
+std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
+    const conf::Config& config, uint64_t version, uint32_t workers,
+    const std::vector<std::vector<ServerRuntimeState>>* states = nullptr);
+
+// A limit shared by `workers` workers, each enforcing its part (rounded up,
+// so the sum is never below the limit); 0 stays unlimited.
+inline uint32_t per_worker_share(uint32_t limit, uint32_t workers) {
+  if (limit == 0 || workers <= 1) return limit;
+  return (limit + workers - 1) / workers;
+}
+
+}  // namespace dplb::dataplane
