@@ -154,6 +154,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
               case dataplane::ControlEvent::Kind::tcp_snapshot_done: tcp.on_snapshot_done(w, events[i]); break;
               case dataplane::ControlEvent::Kind::proxy_adopted: proxy.on_adopted(w, events[i]); break;
               case dataplane::ControlEvent::Kind::proxy_sessions_done: proxy.on_sessions_done(w, events[i]); break;
+              case dataplane::ControlEvent::Kind::health_result:
+                break;  // health checks are scheduled by the control plane in a later change
             }
           }
         }

@@ -27,6 +27,7 @@ struct ControlEvent {
     tcp_snapshot_done, // the connection list asked for by `request` is written (count entries)
     proxy_adopted,     // the worker now reads proxy snapshot version `count` (the older ones are free to go)
     proxy_sessions_done,  // the session list asked for by `request` (in ipv4) is written (count entries)
+    health_result,     // probe `ipv4` ended: outcome in `port`, HTTP status in echo_id, duration (us) in count
   };
   Kind kind = Kind::neighbour_seen;
   uint8_t port = 0;
@@ -57,6 +58,8 @@ struct ControlCommand {
     tcp_snapshot,     // write up to `capacity` TcpConnectionInfo into `buffer`, then post tcp_snapshot_done
     proxy_snapshot,   // read the ProxySnapshot at `buffer` from now on (version in service_bytes)
     proxy_sessions,   // write up to `capacity` ProxySessionInfo into `buffer`, then post proxy_sessions_done
+    health_probe,     // probe ipv4:tcp_port (id in `request`, timeout ms in `capacity`); `buffer` holds
+                      // service_bytes of HTTP request (null: TCP check), owned by the control plane until the result
   };
   Kind kind = Kind::transmit;
   uint8_t port = 0;

@@ -37,6 +37,7 @@ Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, Wo
                                            links_.secret.k0 ^ index_);
       proxy_->start();
     }
+    prober_ = std::make_unique<HealthProber>(*tcp_);
   }
 }
 
@@ -52,6 +53,7 @@ void Worker::shutdown_tcp() {
   // frees what it still holds, while the mbuf pools exist.
   tcp_.reset();
   proxy_.reset();
+  prober_.reset();
   flush_tx();
 }
 
@@ -207,8 +209,42 @@ void Worker::run_tcp_command(const ControlCommand& c) {
       links_.control->post_event(event);
       return;
     }
+    case ControlCommand::Kind::health_probe: {
+      ProbeRequest request;
+      request.id = c.request;
+      request.address = c.ipv4;
+      request.port = c.tcp_port;
+      request.timeout_ms = c.capacity;
+      request.http = static_cast<const char*>(c.buffer);
+      request.http_length = static_cast<uint32_t>(c.service_bytes);
+      if (prober_ == nullptr || !prober_->start(request)) {
+        // No slot: the control plane hears of it as a refused connection.
+        ControlEvent event;
+        event.kind = ControlEvent::Kind::health_result;
+        event.ipv4 = c.request;
+        event.port = static_cast<uint8_t>(ProbeOutcome::l4_refused);
+        links_.control->post_event(event);
+      }
+      return;
+    }
     default:
       return;
+  }
+}
+
+void Worker::post_probe_results() {
+  ProbeResult results[32];
+  uint32_t n;
+  while ((n = prober_->take(results, 32)) > 0) {
+    for (uint32_t i = 0; i < n; ++i) {
+      ControlEvent event;
+      event.kind = ControlEvent::Kind::health_result;
+      event.ipv4 = results[i].id;
+      event.port = static_cast<uint8_t>(results[i].outcome);
+      event.echo_id = results[i].status;
+      event.count = results[i].duration_us;
+      if (links_.control != nullptr) links_.control->post_event(event);
+    }
   }
 }
 
@@ -487,7 +523,9 @@ uint32_t Worker::poll_once() {
     const uint64_t now = now_us();
     // The proxy's timers first, so what they queue leaves in this pass.
     if (proxy_ != nullptr) proxy_->poll(now);
+    prober_->poll(now);
     tcp_->poll(now);
+    if (prober_->has_results()) post_probe_results();
   }
   flush_tx();
   return handled;

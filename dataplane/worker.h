@@ -15,6 +15,7 @@
 #include "dataplane/neighbour_cache.h"
 #include "dataplane/packet_io.h"
 #include "dataplane/port_identity.h"
+#include "dataplane/health/health_probe.h"
 #include "dataplane/proxy/http_proxy.h"
 #include "dataplane/siphash.h"
 #include "dataplane/tcp/tcp_diagnostic_service.h"
@@ -106,6 +107,7 @@ class Worker {
   void flush_tx();
   void deliver_tcp(rte_mbuf* frame, uint16_t port);
   void run_tcp_command(const ControlCommand& command);
+  void post_probe_results();
   uint64_t now_us() const;
 
   // Routes and frames the TCP stack's packets.
@@ -138,6 +140,7 @@ class Worker {
   // connections are gone.
   std::array<TcpDiagnosticService, kMaxTcpServices> services_;
   std::unique_ptr<HttpProxy> proxy_;
+  std::unique_ptr<HealthProber> prober_;
   std::unique_ptr<TcpStack> tcp_;
 };
 
