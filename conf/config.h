@@ -131,12 +131,49 @@ struct Endpoint {
   uint16_t port = 0;
 };
 
+// ---- Health checks: [backend.health_check] and per-server keys ----------
+// HAProxy's `check`, `inter`/`fastinter`/`downinter`, `rise`/`fall`,
+// `option httpchk`, `http-check expect status`, `disable-on-404`,
+// `observe layer4|layer7` with `error-limit` and `on-error`.
+
+enum class HealthCheckType : uint8_t { tcp, http };
+enum class ObserveMode : uint8_t { none, layer4, layer7 };
+enum class OnError : uint8_t { fastinter, fail_check, sudden_death, mark_down };
+
+// An inclusive range of HTTP status codes a check accepts.
+struct StatusRange {
+  uint16_t first = 200;
+  uint16_t last = 399;
+};
+
+struct HealthCheckConfig {
+  HealthCheckType type = HealthCheckType::tcp;
+  Duration interval{2'000'000};                 // inter
+  std::optional<Duration> fastinter;            // unset: interval
+  std::optional<Duration> downinter;            // unset: interval
+  uint32_t rise = 2;
+  uint32_t fall = 3;
+  std::optional<Duration> timeout;              // unset: interval (HAProxy: timeout check, else inter)
+  std::string method = "GET";
+  std::string path = "/";
+  std::string host;                             // empty: no Host field (HTTP/1.0 probe)
+  std::vector<StatusRange> expect_status{{200, 399}};
+  bool disable_on_404 = false;
+  ObserveMode observe = ObserveMode::none;
+  uint32_t error_limit = 10;
+  OnError on_error = OnError::fail_check;
+  KeyPositions positions;
+};
+
 struct ServerConfig {
   std::string name;
   Endpoint address;
   uint32_t weight = 1;    // 0..256; 0 takes no new traffic from weighted algorithms
   uint32_t maxconn = 0;   // concurrent requests; 0 = unlimited; above it requests queue
   bool backup = false;    // used only when no active server is usable
+  bool check = false;     // health-checked with the backend's [backend.health_check]
+  uint16_t check_port = 0;  // 0: the server's port
+  Duration slowstart{0};    // weight ramps up over this long after the server comes back
   SourcePosition where;
   KeyPositions positions;
 };
@@ -154,6 +191,7 @@ struct BackendConfig {
   HttpReuse http_reuse = HttpReuse::safe;
   uint32_t retries = 3;         // connection attempts after the first, on connect errors
   bool redispatch = true;       // the last retry may go to another server
+  HealthCheckConfig health_check;
   std::vector<ServerConfig> servers;
   SourcePosition where;
   KeyPositions positions;

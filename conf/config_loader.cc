@@ -356,6 +356,21 @@ void check_server_address(const Config& config, const ServerConfig& server, Diag
   }
 }
 
+// As in HAProxy, observing traffic only feeds the health of servers that are
+// checked: a server it took out of service comes back only through checks.
+void check_observe(const BackendConfig& backend, Diagnostics& d) {
+  const HealthCheckConfig& check = backend.health_check;
+  auto at = check.positions.find("observe");
+  if (at == check.positions.end() || check.observe == ObserveMode::none || backend.servers.empty()) return;
+  for (const auto& server : backend.servers) {
+    if (server.check) return;
+  }
+  d.error(at->second, std::string("backend.health_check.observe: \"") + observe_mode_name(check.observe) +
+                          "\" acts only on servers with check = true, and no server of backend '" + backend.name +
+                          "' has it; add check = true to the servers to observe (only a check can bring back a "
+                          "server that observe took out of service)");
+}
+
 void check_proxy(const Config& config, Diagnostics& d) {
   check_unique_names(config.frontends, "frontend", "frontend", "", d);
   check_unique_names(config.backends, "backend", "backend", "", d);
@@ -367,6 +382,7 @@ void check_proxy(const Config& config, Diagnostics& d) {
     }
     check_unique_names(b.servers, "server", "backend.server", " in backend '" + b.name + "'", d);
     for (const auto& server : b.servers) check_server_address(config, server, d);
+    check_observe(b, d);
   }
 }
 

@@ -129,13 +129,39 @@ std::string render_config(const Config& c) {
     o << "http_reuse = " << quoted(http_reuse_name(b.http_reuse)) << "\n"
       << "retries = " << b.retries << "\n"
       << "redispatch = " << flag(b.redispatch) << "\n";
+    const HealthCheckConfig& h = b.health_check;
+    o << "\n[backend.health_check]\n"
+      << "type = " << quoted(health_check_type_name(h.type)) << "\n"
+      << "interval = " << duration(h.interval) << "\n";
+    if (h.fastinter) o << "fastinter = " << duration(*h.fastinter) << "\n";
+    if (h.downinter) o << "downinter = " << duration(*h.downinter) << "\n";
+    o << "rise = " << h.rise << "\n"
+      << "fall = " << h.fall << "\n";
+    if (h.timeout) o << "timeout = " << duration(*h.timeout) << "\n";
+    // A tcp check refuses the http keys, so writing their defaults would not
+    // load back.
+    if (h.type == HealthCheckType::http) {
+      o << "method = " << quoted(h.method) << "\n"
+        << "path = " << quoted(h.path) << "\n";
+      if (!h.host.empty()) o << "host = " << quoted(h.host) << "\n";
+      auto status = [](const StatusRange& r) { return quoted(format_status_range(r)); };
+      o << "expect_status = "
+        << (h.expect_status.size() == 1 ? status(h.expect_status.front()) : list(h.expect_status, status)) << "\n"
+        << "disable_on_404 = " << flag(h.disable_on_404) << "\n";
+    }
+    o << "observe = " << quoted(observe_mode_name(h.observe)) << "\n"
+      << "error_limit = " << h.error_limit << "\n"
+      << "on_error = " << quoted(on_error_name(h.on_error)) << "\n";
     for (const auto& server : b.servers) {
       o << "\n[[backend.server]]\n"
         << "name = " << quoted(server.name) << "\n"
         << "address = " << quoted(format_endpoint(server.address)) << "\n"
         << "weight = " << server.weight << "\n"
         << "maxconn = " << server.maxconn << "\n"
-        << "backup = " << flag(server.backup) << "\n";
+        << "backup = " << flag(server.backup) << "\n"
+        << "check = " << flag(server.check) << "\n";
+      if (server.check_port != 0) o << "check_port = " << server.check_port << "\n";
+      o << "slowstart = " << duration(server.slowstart) << "\n";
     }
   }
   return o.str();

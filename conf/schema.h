@@ -54,6 +54,13 @@ class TableSchema {
 
   TableSchema& optional(std::string key, FieldSpec<T> spec) { return add(std::move(key), std::move(spec), false); }
   TableSchema& required(std::string key, FieldSpec<T> spec) { return add(std::move(key), std::move(spec), true); }
+  // For an unknown key that edit distance cannot relate to the right one
+  // (HAProxy's name for it, or a key that belongs in another table): `advice`
+  // follows the "unknown key" message instead of a did-you-mean.
+  TableSchema& hint(std::string key, std::string advice) {
+    hints_.emplace_back(std::move(key), std::move(advice));
+    return *this;
+  }
 
   const std::string& path() const { return path_; }
   const std::string& header() const { return header_; }
@@ -122,6 +129,9 @@ class TableSchema {
     for (const auto& field : fields_) names.push_back(field.key);
     std::string message = path_.empty() ? "unknown section '" + std::string(key) + "'"
                                         : "unknown key '" + std::string(key) + "' in " + header_;
+    for (const auto& [hinted, advice] : hints_) {
+      if (hinted == key) return message + "; " + advice;
+    }
     auto matches = close_matches(key, names, 1);
     if (!matches.empty()) message += "; did you mean '" + matches.front() + "'?";
     return message;
@@ -130,6 +140,7 @@ class TableSchema {
   std::string header_;
   std::string path_;
   std::vector<Field> fields_;
+  std::vector<std::pair<std::string, std::string>> hints_;
 };
 
 // ---- Field decoders -------------------------------------------------------

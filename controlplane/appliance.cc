@@ -10,6 +10,7 @@
 #include "controlplane/access_log_writer.h"
 #include "controlplane/appliance_state.h"
 #include "controlplane/command_registry.h"
+#include "controlplane/health_service.h"
 #include "controlplane/console_commands.h"
 #include "controlplane/control_loop.h"
 #include "controlplane/control_socket.h"
@@ -128,6 +129,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     TcpService tcp(config, routes, workers);
     tcp.register_commands(registry);
     proxy.register_commands(registry);
+    HealthService health(config, workers, proxy, monotonic_ms());
+    health.register_commands(registry);
     AccessLogWriter access_log(config, workers);
     access_log.register_commands(registry);
     ControlSocket socket(registry);
@@ -154,8 +157,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
               case dataplane::ControlEvent::Kind::tcp_snapshot_done: tcp.on_snapshot_done(w, events[i]); break;
               case dataplane::ControlEvent::Kind::proxy_adopted: proxy.on_adopted(w, events[i]); break;
               case dataplane::ControlEvent::Kind::proxy_sessions_done: proxy.on_sessions_done(w, events[i]); break;
-              case dataplane::ControlEvent::Kind::health_result:
-                break;  // health checks are scheduled by the control plane in a later change
+              case dataplane::ControlEvent::Kind::health_result: health.on_result(w, events[i], now_ms); break;
             }
           }
         }
@@ -164,6 +166,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       pings.tick(now_ms);
       tcp.tick(now_ms);
       proxy.tick(now_ms);
+      health.tick(now_ms);
       access_log.tick(*proxy.current());
       if (now_ms >= next_second) {
         load.sample(lcore_counters);
@@ -187,6 +190,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       status = boot_failure(e);
     } else {
       links.poll();
+      health.start(monotonic_ms());
       log_notice("dplb running: " + std::to_string(ports.ports.size()) + " port(s), " +
                  std::to_string(workers.size()) + " worker(s)" +
                  (config.console.socket.empty() ? "" : ", control socket " + config.console.socket));

@@ -277,9 +277,19 @@ std::string report_servers(const ProxyView& v, int backend) {
       const auto& sv = be.servers[s];
       const ServerTotals t = server_totals(v, b, s);
       const ServerState state = server_state(be, s);
+      const ServerCheckView* hv = b < v.health.size() && s < v.health[b].size() ? &v.health[b][s] : nullptr;
       out += "server " + be.name + "/" + sv.name + "  address " + address_text(sv.address, sv.port) + "  state " +
-             (state.usable ? "UP" : "DOWN") + "  role " + (sv.backup ? "backup" : "active") + "  weight " +
-             n(state.weight) + "\n";
+             (hv != nullptr ? hv->state : std::string(state.usable ? "UP" : "DOWN")) + "  role " +
+             (sv.backup ? "backup" : "active") + "  weight " + (hv != nullptr ? n(hv->weight) : n(state.weight)) +
+             "  effective-weight " + n(state.weight) + "\n";
+      if (hv != nullptr && hv->checked) {
+        out += "  check " + (hv->check_status.empty() ? std::string("none yet") : hv->check_status);
+        if (hv->check_code != 0) out += "  code " + n(hv->check_code);
+        if (hv->check_duration_ms >= 0) out += "  duration " + std::to_string(hv->check_duration_ms) + "ms";
+        if (!hv->check_info.empty()) out += "  info \"" + hv->check_info + "\"";
+        out += "  chkfail " + n(hv->chkfail) + "  chkdown " + n(hv->chkdown) + "  lastchg " +
+               std::to_string(hv->lastchg_s) + "s  downtime " + std::to_string(hv->downtime_s) + "s\n";
+      }
       out += "  in-flight " + n(t.current) + "  in-flight-max " + n(t.current_max) + "  maxconn " + n(sv.maxconn) +
              "  requests " + n(t.total) + "  queue " + n(t.queue) + "  queue-max " + n(t.queue_max) + "\n";
       out += "  connections " + n(t.connections) + "  reused " + n(t.reused) + "  idle " + n(t.idle) +
@@ -360,6 +370,21 @@ std::string report_stat_csv(const ProxyView& v) {
       row.set(Col::wretr, t.retries);
       row.set(Col::status, std::string(state.usable ? "UP" : "DOWN"));
       row.set(Col::weight, uint64_t{state.weight});
+      if (b < v.health.size() && s < v.health[b].size()) {
+        const ServerCheckView& hv = v.health[b][s];
+        // HAProxy writes "no check" in status for unchecked servers, the
+        // state with its n/m progress otherwise.
+        row.set(Col::status, hv.state);
+        row.set(Col::lastchg, static_cast<uint64_t>(std::max<int64_t>(hv.lastchg_s, 0)));
+        row.set(Col::downtime, static_cast<uint64_t>(std::max<int64_t>(hv.downtime_s, 0)));
+        if (hv.checked) {
+          row.set(Col::chkfail, hv.chkfail);
+          row.set(Col::chkdown, hv.chkdown);
+          if (!hv.check_status.empty()) row.set(Col::check_status, hv.check_status);
+          if (hv.check_code != 0) row.set(Col::check_code, uint64_t{hv.check_code});
+          if (hv.check_duration_ms >= 0) row.set(Col::check_duration, static_cast<uint64_t>(hv.check_duration_ms));
+        }
+      }
       row.set(Col::act, uint64_t{sv.backup ? 0u : 1u});
       row.set(Col::bck, uint64_t{sv.backup ? 1u : 0u});
       row.set(Col::pid, uint64_t{1});
@@ -375,7 +400,8 @@ std::string report_stat_csv(const ProxyView& v) {
       row.set(Col::connect, t.connections);
       row.set(Col::reuse, t.reused);
       row.set(Col::srv_icur, t.idle);
-      row.set(Col::uweight, configured_weight);
+      row.set(Col::uweight, b < v.health.size() && s < v.health[b].size() ? uint64_t{v.health[b][s].weight}
+                                                                           : uint64_t{configured_weight});
       row.append_to(out);
     }
     const BackendTotals t = backend_totals(v, b);

@@ -23,11 +23,30 @@
 
 namespace dplb::controlplane {
 
+// A server's health as the health service sees it (show servers, show stat).
+struct ServerCheckView {
+  std::string state;          // "UP", "UP 1/3", "DOWN 2/2", "NOLB", "DRAIN", "MAINT", "no check"
+  bool checked = false;       // checks configured and enabled
+  std::string check_status;   // "L4OK", "L7STS", ... ("" before the first check)
+  uint16_t check_code = 0;    // the HTTP status of the last check, 0: none
+  int64_t check_duration_ms = -1;
+  std::string check_info;
+  uint64_t chkfail = 0;
+  uint64_t chkdown = 0;
+  int64_t lastchg_s = 0;
+  int64_t downtime_s = 0;
+  uint32_t weight = 0;           // the operator's weight
+  uint32_t effective_weight = 0; // what the balancer uses now (slowstart, drain)
+};
+
 struct ProxyView {
   const conf::Config& config;
   const dataplane::ProxySnapshot& snapshot;
   std::vector<const dataplane::ProxyCounters*> workers;
   uint64_t now_us = 0;  // the workers' clock, for ages (lastsess); 0: unknown
+  // [backend][server]; empty: no health service (every server shows its
+  // snapshot state only).
+  std::vector<std::vector<ServerCheckView>> health;
 };
 
 std::string report_frontends(const ProxyView& view);

@@ -114,6 +114,7 @@ ProxyView ProxyService::view() const {
     for (std::size_t w = 0; w < workers_->size(); ++w) v.workers.push_back(&workers_->proxy_counters(w));
     v.now_us = worker_clock_us();
   }
+  if (health_source_) v.health = health_source_();
   return v;
 }
 

@@ -12,12 +12,14 @@
 // pool's command rings.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "conf/config.h"
 #include "controlplane/command_registry.h"
+#include "controlplane/proxy_report.h"
 #include "controlplane/snapshot_history.h"
 #include "dataplane/control_channel.h"
 #include "dataplane/proxy/proxy_session_info.h"
@@ -44,6 +46,10 @@ class ProxyService {
   const dataplane::ProxySnapshot* current() const { return &history_.current(); }
   // The pool must have as many workers as the first snapshot's `workers`.
   void attach(dataplane::WorkerPool& workers);
+  // Where show servers and show stat take the servers' check state from.
+  void set_health_source(std::function<std::vector<std::vector<ServerCheckView>>()> source) {
+    health_source_ = std::move(source);
+  }
   void register_commands(CommandRegistry& registry);
 
   // Makes `next` (a newer version, same frontends, backends and servers)
@@ -77,6 +83,7 @@ class ProxyService {
   std::vector<std::unique_ptr<SessionListing>> listings_;
   uint32_t next_request_ = 1;
   int64_t now_ms_ = 0;
+  std::function<std::vector<std::vector<ServerCheckView>>()> health_source_;
 };
 
 }  // namespace dplb::controlplane

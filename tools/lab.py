@@ -363,6 +363,10 @@ http {{
         location = /health {{
             return 200 "ok\\n";
         }}
+        # A health endpoint of a broken application.
+        location = /broken {{
+            return 500 "broken\\n";
+        }}
         # What a proxy added: X-Forwarded-* and the Connection header it sent.
         location = /headers {{
             return 200 "xff=$http_x_forwarded_for proto=$http_x_forwarded_proto port=$http_x_forwarded_port connection=$http_connection\\n";

@@ -830,7 +830,7 @@ TEST(ConfigProxy, SchemaDocumentsEveryProxyKey) {
   }
   EXPECT_EQ(frontend.size(), 11u);
   EXPECT_EQ(backend.size(), 10u);  // `server` is the [[backend.server]] table
-  EXPECT_EQ(server, (std::vector<std::string>{"name", "address", "weight", "maxconn", "backup"}));
+  EXPECT_EQ(server, (std::vector<std::string>{"name", "address", "weight", "maxconn", "backup", "check", "check_port", "slowstart"}));
   EXPECT_NE(std::find(log.begin(), log.end(), "access_log"), log.end());
 }
 

@@ -149,7 +149,7 @@ TEST(ProxyService, ShowServersNamesAnUnknownBackend) {
   EXPECT_EQ(r.text, "error: no backend 'zzzzzzzzz'; backends: static, dynamic\n");
   r = registry.execute("show servers dynamic");
   EXPECT_TRUE(r.ok);
-  EXPECT_EQ(r.text.rfind("server dynamic/app1  address 10.99.2.21:9000  state UP  role active  weight 1\n", 0), 0u)
+  EXPECT_EQ(r.text.rfind("server dynamic/app1  address 10.99.2.21:9000  state UP  role active  weight 1  effective-weight 1\n", 0), 0u)
       << r.text;
 }
 
@@ -257,11 +257,11 @@ TEST_F(ProxyReports, BackendsShowAlgorithmAndUsableServers) {
 
 TEST_F(ProxyReports, ServersShowStateFromTheSnapshot) {
   const std::string text = report_servers(view(), 0);
-  EXPECT_NE(text.find("server static/srv1  address 10.99.2.11:8080  state DOWN  role active  weight 10\n"
+  EXPECT_NE(text.find("server static/srv1  address 10.99.2.11:8080  state DOWN  role active  weight 10  effective-weight 10\n"
                       "  in-flight 0  in-flight-max 0  maxconn 50"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("server static/srv2  address 10.99.2.12:8080  state UP  role backup  weight 1\n"
+  EXPECT_NE(text.find("server static/srv2  address 10.99.2.12:8080  state UP  role backup  weight 1  effective-weight 1\n"
                       "  in-flight 2  in-flight-max 8  maxconn 0  requests 77  queue 0  queue-max 0\n"
                       "  connections 5  reused 72  idle 3  connect-errors 1  response-errors 0\n"
                       "  1xx 0  2xx 70  3xx 0  4xx 0  5xx 0  other 0\n"),

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Health checks with real servers: the lab's nginx (tools/lab.py) probed by
+dplb's workers, servers stopped and started while wrk runs, an HTTP check
+that gets a 500, and an operator draining a server.
+
+    python3 tests/integration/test_health.py --dplb build/dplb --source-root .
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dplb_harness as h  # noqa: E402
+
+VIP = h.LB_FRONT_ADDR
+URL = f"http://{VIP}"
+
+
+def config(path="/health", interval="300ms", extra_server=""):
+    servers = "".join(f"""
+[[backend.server]]
+name = "server{i}"
+address = "10.99.2.1{i}:80"
+check = true
+{extra_server}""" for i in (1, 2, 3))
+    return f"""
+[tcp]
+time_wait = "1s"
+
+[[frontend]]
+name = "http_front"
+bind = ["{VIP}:80"]
+default_backend = "web_servers"
+
+[[backend]]
+name = "web_servers"
+[backend.health_check]
+type = "http"
+path = "{path}"
+interval = "{interval}"
+rise = 2
+fall = 2
+timeout = "500ms"
+{servers}
+"""
+
+
+class HealthCheckTest(h.LabTestCase):
+    servers = 3
+
+    def boot(self, **kw):
+        self.dplb = self.start(self._testMethodName, extra=config(**kw))
+        return self.dplb
+
+    def server_line(self, name):
+        out = self.ctl("show", "servers", "web_servers").stdout
+        m = re.search(rf"^server web_servers/{name} .*$", out, re.M)
+        return m.group(0) if m else ""
+
+    def wait_state(self, name, state, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if f"state {state} " in self.server_line(name):
+                return
+            time.sleep(0.1)
+        self.fail(f"server {name} did not reach {state}: {self.server_line(name)}\n"
+                  + self.ctl("show", "servers").stdout + self.dplb.output())
+
+    def nginx(self, i, start):
+        d = self.lab.nginx_dir(i)
+        if start:
+            self.lab.run(f"srv{i}", "/usr/sbin/nginx", "-p", d + "/", "-e", f"{d}/error.log",
+                         "-c", f"{d}/nginx.conf")
+        else:
+            with open(os.path.join(d, "nginx.pid")) as f:
+                os.kill(int(f.read().strip()), 15)
+            time.sleep(0.3)
+
+    def wrk(self, seconds):
+        return self.lab.popen("client", "wrk", "-t1", "-c4", f"-d{seconds}s", f"{URL}/",
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def test_stopped_server_leaves_and_rejoins(self):
+        self.boot()
+        for i in (1, 2, 3):
+            self.wait_state(f"server{i}", "UP")
+        self.nginx(2, start=False)
+        self.addCleanup(lambda: self.nginx(2, start=True) if not os.path.exists(
+            os.path.join(self.lab.nginx_dir(2), "nginx.pid")) else None)
+        self.wait_state("server2", "DOWN")
+        # From detection on, no client request fails.
+        load = self.wrk(3)
+        out, err = load.communicate(timeout=30)
+        self.assertRegex(out, r"\d+ requests in", out + err)
+        self.assertNotIn("Non-2xx", out, out)
+        self.assertNotIn("Socket errors", out, out)
+        self.assertIn('reason: Layer4 connection problem, info: "Connection refused"', self.dplb.stderr())
+        self.nginx(2, start=True)
+        self.wait_state("server2", "UP")
+        self.assertRegex(self.dplb.stderr(), r"server web_servers/server2 is UP, reason: Layer7 check passed")
+        names = self.lab.run("client", "curl", "-sS", *([f"{URL}/"] * 6)).stdout.split()
+        self.assertEqual(sorted(set(names)), ["server1", "server2", "server3"], names)
+
+    def test_http_500_marks_down_with_l7sts(self):
+        self.boot(path="/broken")
+        for i in (1, 2, 3):
+            self.wait_state(f"server{i}", "DOWN")
+        out = self.ctl("show", "servers").stdout
+        self.assertIn("check L7STS  code 500", out)
+        res = self.lab.run("client", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", f"{URL}/",
+                           check=False)
+        self.assertEqual(res.stdout, "503")
+        stat = self.ctl("show", "stat").stdout.splitlines()
+        header = stat[0][2:].split(",")
+        row = dict(zip(header, stat[2].split(",")))
+        self.assertEqual(row["check_status"], "L7STS")
+        self.assertEqual(row["check_code"], "500")
+
+    def test_drain_stops_new_requests(self):
+        self.boot()
+        for i in (1, 2, 3):
+            self.wait_state(f"server{i}", "UP")
+        res = self.ctl("set", "server", "web_servers/server1", "state", "drain")
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        names = self.lab.run("client", "curl", "-sS", *([f"{URL}/"] * 9)).stdout.split()
+        self.assertNotIn("server1", names)
+        self.assertEqual(len(names), 9)
+        self.assertEqual(self.ctl("set", "server", "web_servers/server1", "state", "ready").returncode, 0)
+        names = self.lab.run("client", "curl", "-sS", *([f"{URL}/"] * 9)).stdout.split()
+        self.assertIn("server1", names)
+        bad = self.ctl("set", "server", "web_servers/nope", "state", "drain")
+        self.assertNotEqual(bad.returncode, 0)
+
+
+if __name__ == "__main__":
+    h.run_module(sys.modules[__name__])

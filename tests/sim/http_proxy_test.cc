@@ -1,0 +1,1171 @@
+// The HTTP proxy in the simulated network of tests/sim/proxy_sim.h: real
+// TCP stacks for clients, the proxy host and servers, on a virtual clock.
+// Each test drives a scenario (a GET, keep-alive, balancing, bodies both
+// ways, errors, timeouts, queues, 100-continue, a tunnel, dead peers) and
+// checks what the client and the servers saw, the proxy's counters and its
+// access-log records. After every test the clients close and the proxy
+// must come back to rest: no session, no buffered byte, every mbuf of its
+// pool back.
+
+#include <gtest/gtest.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/http/http_error_page.h"
+#include "tests/sim/proxy_sim.h"
+
+namespace dplb::testing {
+namespace {
+
+using dataplane::AccessLogRecord;
+using dataplane::HttpProxy;
+using dataplane::TcpCloseReason;
+
+std::string get(const std::string& target, const std::string& extra = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: example.com\r\n" + extra + "\r\n";
+}
+
+std::string pattern(uint64_t n) {
+  std::string s(n, '\0');
+  for (uint64_t i = 0; i < n; ++i) s[i] = body_pattern(i);
+  return s;
+}
+
+std::string chunk_encode(const std::string& body, uint64_t seed) {
+  SplitMix64 r(seed);
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    const std::size_t n = std::min<std::size_t>(body.size() - pos, 1 + r.below(20000));
+    char size[24];
+    std::snprintf(size, sizeof size, "%zx\r\n", n);
+    out += size;
+    out.append(body, pos, n);
+    out += "\r\n";
+    pos += n;
+  }
+  out += "0\r\n\r\n";
+  return out;
+}
+
+std::string hex(std::size_t n) {
+  char out[24];
+  std::snprintf(out, sizeof out, "%zx", n);
+  return out;
+}
+
+// DPLB_PROXY_SEED=S replays the lossy scenarios with another seed.
+uint64_t env_seed(uint64_t fallback) {
+  const char* v = std::getenv("DPLB_PROXY_SEED");
+  return v != nullptr ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+std::string log_request(const AccessLogRecord& r) { return std::string(r.request, r.request_length); }
+std::string log_termination(const AccessLogRecord& r) { return std::string(r.termination, 2); }
+
+class HttpProxySim : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    proxy_pool_ = rte_pktmbuf_pool_create("proxy_sim_proxy", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    peer_pool_ = rte_pktmbuf_pool_create("proxy_sim_peers", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    ASSERT_NE(proxy_pool_, nullptr);
+    ASSERT_NE(peer_pool_, nullptr);
+  }
+  static void TearDownTestSuite() {
+    rte_mempool_free(proxy_pool_);
+    rte_mempool_free(peer_pool_);
+  }
+
+  void SetUp() override { config_ = sim_proxy_config(1); }
+
+  // Builds the network from config_: the proxy, one server per configured
+  // server (behaviour `b`, or per server from `per_server`), one client host.
+  void start(ServerBehaviour b = {}, NetProfile net = {}, uint64_t seed = 1, std::vector<bool> listening = {}) {
+    proxy_free_before_ = rte_mempool_avail_count(proxy_pool_);
+    snapshot_ = dataplane::build_proxy_snapshot(config_, 1, 1);
+    std::vector<std::size_t> per_backend;
+    for (const auto& be : config_.backends) per_backend.push_back(be.servers.size());
+    counters_.size_for(config_.frontends.size(), per_backend);
+    ring_ = std::make_unique<dataplane::AccessLogRing>();
+    const std::string error = ring_->create(1000 + next_ring_++, SOCKET_ID_ANY);
+    ASSERT_EQ(error, "");
+    sim_ = std::make_unique<ProxySim>(net, seed);
+    sim_->add_proxy(proxy_pool_, proxy_settings_, snapshot_.get(), counters_, ring_.get());
+    const auto& servers = config_.backends[0].servers;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      // Hosts sit at the usual addresses whatever the configuration says,
+      // so a test can point a server at an address nobody has.
+      SimHost& h = sim_->add_host(ProxySim::server_address(static_cast<uint32_t>(i)), peer_pool_, sim_tcp_settings());
+      const bool listen = i >= listening.size() || listening[i];
+      servers_.push_back(std::make_unique<SimHttpServer>(*sim_, h, servers[i].name, b, listen));
+    }
+    for (uint32_t i = 0; i < clients_; ++i) {
+      SimHost& h = sim_->add_host(ProxySim::client_address(i), peer_pool_, sim_tcp_settings());
+      clients_list_.push_back(std::make_unique<SimHttpClient>(*sim_, h));
+    }
+    client_ = clients_list_.front().get();
+  }
+
+  void TearDown() override {
+    if (sim_ == nullptr) return;
+    for (auto& c : clients_list_) c->close_all();
+    HttpProxy& p = sim_->proxy();
+    dataplane::TcpStack& stack = *sim_->proxy_host().stack;
+    const bool rest = sim_->run_until(
+        [&] {
+          return p.sessions() == 0 && stack.buffered_bytes() == 0 &&
+                 rte_mempool_avail_count(proxy_pool_) == proxy_free_before_;
+        },
+        20'000'000);
+    EXPECT_TRUE(rest) << "sessions " << p.sessions() << ", buffered " << stack.buffered_bytes() << ", mbufs missing "
+                      << static_cast<int64_t>(proxy_free_before_) -
+                             static_cast<int64_t>(rte_mempool_avail_count(proxy_pool_));
+    EXPECT_EQ(counters_.sessions.get(), 0u);
+    EXPECT_EQ(counters_.frontends[0].sessions_current.get(), 0u);
+    for (std::size_t s = 0; s < counters_.servers[0].size(); ++s) {
+      EXPECT_EQ(counters_.servers[0][s].current.get(), 0u) << "server " << s;
+      EXPECT_EQ(counters_.servers[0][s].queue_current.get(), 0u) << "server " << s;
+    }
+    EXPECT_EQ(counters_.backends[0].queue_current.get(), 0u);
+    EXPECT_EQ(sim_->unparsed_frames(), 0u);
+    sim_->shutdown();
+    servers_.clear();
+    clients_list_.clear();
+    sim_.reset();
+    EXPECT_EQ(rte_mempool_avail_count(peer_pool_), peer_pool_->size) << "peer mbufs leaked";
+  }
+
+  HttpProxy& proxy() { return sim_->proxy(); }
+  SimHttpServer& server(std::size_t i) { return *servers_[i]; }
+  dataplane::ServerCounters& server_counters(std::size_t i) { return counters_.servers[0][i]; }
+  dataplane::BackendCounters& backend_counters() { return counters_.backends[0]; }
+  dataplane::FrontendCounters& frontend_counters() { return counters_.frontends[0]; }
+
+  std::vector<AccessLogRecord> take_log() {
+    std::vector<AccessLogRecord> out;
+    AccessLogRecord batch[32];
+    while (const unsigned n = ring_->take(batch, 32)) out.insert(out.end(), batch, batch + n);
+    return out;
+  }
+
+  // One request on a new client connection; returns the client's index.
+  int request(const std::string& bytes, std::size_t responses = 1, uint64_t limit_us = 5'000'000) {
+    const int c = client_->open();
+    client_->send(c, bytes);
+    EXPECT_TRUE(client_->wait_responses(c, responses, limit_us)) << "no response to " << bytes.substr(0, 60);
+    return c;
+  }
+
+  static rte_mempool* proxy_pool_;
+  static rte_mempool* peer_pool_;
+  static uint32_t next_ring_;
+
+  conf::Config config_;
+  dataplane::TcpSettings proxy_settings_ = sim_tcp_settings();
+  uint32_t clients_ = 1;
+  unsigned proxy_free_before_ = 0;
+  std::unique_ptr<const dataplane::ProxySnapshot> snapshot_;
+  dataplane::ProxyCounters counters_;
+  std::unique_ptr<dataplane::AccessLogRing> ring_;
+  std::unique_ptr<ProxySim> sim_;
+  std::vector<std::unique_ptr<SimHttpServer>> servers_;
+  std::vector<std::unique_ptr<SimHttpClient>> clients_list_;
+  SimHttpClient* client_ = nullptr;
+  std::vector<std::unique_ptr<const dataplane::ProxySnapshot>> snapshots_;  // adopted ones
+};
+
+rte_mempool* HttpProxySim::proxy_pool_ = nullptr;
+rte_mempool* HttpProxySim::peer_pool_ = nullptr;
+uint32_t HttpProxySim::next_ring_ = 0;
+
+// ---- Forwarding --------------------------------------------------------------
+
+TEST_F(HttpProxySim, GetForwardsResponseAndRewritesRequestHead) {
+  start(ServerBehaviour{ServerMode::echo_head});
+  const int c = request(get("/index.html?q=1",
+                            "Connection: keep-alive, X-Private\r\nX-Private: secret\r\nKeep-Alive: timeout=5\r\n"
+                            "X-Forwarded-Proto: https\r\nX-Forwarded-For: 192.0.2.7\r\nAccept: */*\r\n"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  const SimResponse& r = responses[0];
+  EXPECT_EQ(r.head.start_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(r.head.field("x-server"), "server1");
+  EXPECT_EQ(r.head.field("content-type"), "text/plain");
+  EXPECT_EQ(r.head.count("connection"), 0u);  // both sides HTTP/1.1, keep-alive: nothing to say
+
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  const SimRequest& seen = server(0).requests()[0];
+  EXPECT_EQ(seen.head.start_line, "GET /index.html?q=1 HTTP/1.1");
+  EXPECT_EQ(seen.head.field("host"), "example.com");
+  EXPECT_EQ(seen.head.field("accept"), "*/*");
+  EXPECT_EQ(seen.head.count("connection"), 0u);
+  EXPECT_EQ(seen.head.count("keep-alive"), 0u);
+  EXPECT_EQ(seen.head.count("x-private"), 0u);
+  // The client's X-Forwarded-For stays, dplb's comes last; Proto and Port are dplb's alone.
+  ASSERT_EQ(seen.head.count("x-forwarded-for"), 2u);
+  EXPECT_NE(seen.head.text.find("X-Forwarded-For: 192.0.2.7\r\n"), std::string::npos);
+  EXPECT_NE(seen.head.text.find("X-Forwarded-For: 10.0.0.1\r\n"), std::string::npos);
+  EXPECT_LT(seen.head.text.find("192.0.2.7"), seen.head.text.find("10.0.0.1"));
+  EXPECT_EQ(seen.head.count("x-forwarded-proto"), 1u);
+  EXPECT_EQ(seen.head.field("x-forwarded-proto"), "http");
+  EXPECT_EQ(seen.head.field("x-forwarded-port"), "80");
+  EXPECT_EQ(r.body, seen.head.text);
+
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log_termination(log[0]), "--");
+  EXPECT_EQ(log_request(log[0]), "GET /index.html?q=1 HTTP/1.1");
+  EXPECT_EQ(log[0].client_address, ProxySim::client_address(0));
+  EXPECT_EQ(log[0].backend, 0);
+  EXPECT_EQ(log[0].server, 0);
+  EXPECT_EQ(log[0].bytes_read, client_->received(c).size());
+  EXPECT_EQ(log[0].retries, 0);
+  EXPECT_GE(log[0].t_request, 0);
+  EXPECT_GE(log[0].t_connect, 0);
+  EXPECT_GE(log[0].t_response, 0);
+  EXPECT_GE(log[0].t_active, log[0].t_response);
+  EXPECT_EQ(frontend_counters().requests.get(), 1u);
+  EXPECT_EQ(frontend_counters().responses[1].get(), 1u);
+  EXPECT_EQ(server_counters(0).responses[1].get(), 1u);
+}
+
+TEST_F(HttpProxySim, WithoutForwardforTheHeadIsLeftAlone) {
+  config_.frontends[0].forwardfor = false;
+  start(ServerBehaviour{ServerMode::echo_head});
+  request(get("/", "X-Forwarded-Proto: https\r\n"));
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  const SimHead& h = server(0).requests()[0].head;
+  EXPECT_EQ(h.count("x-forwarded-for"), 0u);
+  EXPECT_EQ(h.field("x-forwarded-proto"), "https");
+}
+
+TEST_F(HttpProxySim, ResponseHopByHopFieldsAreRemoved) {
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest&) {
+    return std::string(
+        "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
+        "X-End: 2\r\nContent-Length: 2\r\n\r\nok");
+  };
+  start(b);
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].head.count("x-hop"), 0u);
+  EXPECT_EQ(responses[0].head.count("keep-alive"), 0u);
+  EXPECT_EQ(responses[0].head.count("connection"), 0u);
+  EXPECT_EQ(responses[0].head.field("x-end"), "2");
+  EXPECT_EQ(responses[0].body, "ok");
+}
+
+// ---- Keep-alive ----------------------------------------------------------------
+
+TEST_F(HttpProxySim, KeepAliveBothSidesReusesOneServerConnection) {
+  start();
+  const int c = client_->open();
+  for (int i = 0; i < 3; ++i) {
+    client_->send(c, get("/" + std::to_string(i)));
+    ASSERT_TRUE(client_->wait_responses(c, static_cast<std::size_t>(i + 1), 2'000'000));
+  }
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 3u);
+  for (const auto& r : responses) {
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "server1");
+  }
+  EXPECT_FALSE(client_->conn(c).done());  // still open
+  EXPECT_EQ(server(0).accepted(), 1u);
+  ASSERT_EQ(server(0).requests().size(), 3u);
+  for (const auto& r : server(0).requests()) EXPECT_EQ(r.connection, 0);
+  EXPECT_EQ(server_counters(0).connections.get(), 1u);
+  EXPECT_EQ(server_counters(0).reused.get(), 2u);
+  EXPECT_EQ(server_counters(0).total.get(), 3u);
+  EXPECT_EQ(take_log().size(), 3u);
+}
+
+TEST_F(HttpProxySim, SafeReuseNeverSharesAConnectionsFirstRequest) {
+  start();
+  const int a = request(get("/a"));
+  // The server connection is idle in the pool; a new client's first request
+  // must not take it.
+  const int b = request(get("/b"));
+  EXPECT_EQ(server(0).accepted(), 2u);
+  EXPECT_EQ(server_counters(0).reused.get(), 0u);
+  // A second request of either client may.
+  client_->send(a, get("/a2"));
+  ASSERT_TRUE(client_->wait_responses(a, 2, 2'000'000));
+  EXPECT_EQ(server(0).accepted(), 2u);
+  EXPECT_EQ(server_counters(0).reused.get(), 1u);
+  (void)b;
+}
+
+TEST_F(HttpProxySim, ReuseNeverKeepsAPrivateConnection) {
+  config_.backends[0].http_reuse = conf::HttpReuse::never;
+  start();
+  const int a = client_->open();
+  client_->send(a, get("/1"));
+  ASSERT_TRUE(client_->wait_responses(a, 1, 2'000'000));
+  client_->send(a, get("/2"));
+  ASSERT_TRUE(client_->wait_responses(a, 2, 2'000'000));
+  EXPECT_EQ(server(0).accepted(), 1u);
+  EXPECT_EQ(server_counters(0).reused.get(), 1u);
+  EXPECT_EQ(server_counters(0).idle.get(), 0u);  // never in the shared pool
+  // Another client gets a connection of its own while a's stays open.
+  const int b = client_->open();
+  client_->send(b, get("/3"));
+  client_->send(b, get("/4"));
+  ASSERT_TRUE(client_->wait_responses(b, 2, 2'000'000));
+  EXPECT_EQ(server(0).accepted(), 2u);
+  ASSERT_EQ(server(0).requests().size(), 4u);
+  EXPECT_EQ(server(0).requests()[2].connection, 1);
+  EXPECT_EQ(server(0).requests()[3].connection, 1);
+  EXPECT_EQ(server(0).open_connections(), 2u);
+  // When a client leaves, its private connection goes with it.
+  client_->close(a);
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).open_connections() == 1; }, 2'000'000));
+}
+
+TEST_F(HttpProxySim, Http10ClientWithoutKeepAliveIsClosedAfterTheResponse) {
+  start();
+  const int c = client_->open();
+  client_->send(c, "GET /old HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).eof);
+  EXPECT_FALSE(client_->conn(c).closed);  // a FIN, not a reset
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server1");
+  EXPECT_TRUE(responses[0].head.has_token("connection", "close"));
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(0).requests()[0].head.start_line, "GET /old HTTP/1.0");
+}
+
+TEST_F(HttpProxySim, Http10ClientWithKeepAliveKeepsItsConnection) {
+  start();
+  const int c = client_->open();
+  client_->send(c, "GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  client_->send(c, "GET /2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000));
+  EXPECT_FALSE(client_->conn(c).done());
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_TRUE(responses[0].head.has_token("connection", "keep-alive"));
+}
+
+// ---- Balancing ---------------------------------------------------------------
+
+TEST_F(HttpProxySim, RoundRobinSpreadsRequestsEvenly) {
+  config_ = sim_proxy_config(3);
+  start();
+  const int c = client_->open();
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 30; ++i) {
+    client_->send(c, get("/" + std::to_string(i)));
+    ASSERT_TRUE(client_->wait_responses(c, static_cast<std::size_t>(i + 1), 2'000'000)) << i;
+  }
+  for (const auto& r : parse_responses(client_->received(c))) ++seen[r.body];
+  EXPECT_EQ(seen["server1"], 10);
+  EXPECT_EQ(seen["server2"], 10);
+  EXPECT_EQ(seen["server3"], 10);
+  for (std::size_t s = 0; s < 3; ++s) {
+    EXPECT_EQ(server(s).requests().size(), 10u);
+    EXPECT_EQ(server_counters(s).total.get(), 10u);
+  }
+}
+
+TEST_F(HttpProxySim, RoundRobinHonoursWeights) {
+  config_ = sim_proxy_config(3);
+  for (uint32_t i = 0; i < 3; ++i) config_.backends[0].servers[i].weight = i + 1;
+  start();
+  // A new connection per request as well: balancing is per request either way.
+  for (int i = 0; i < 60; ++i) {
+    const int c = client_->open();
+    client_->send(c, get("/", "Connection: close\r\n"));
+    ASSERT_TRUE(client_->wait_done(c, 2'000'000)) << i;
+  }
+  EXPECT_EQ(server(0).requests().size(), 10u);
+  EXPECT_EQ(server(1).requests().size(), 20u);
+  EXPECT_EQ(server(2).requests().size(), 30u);
+}
+
+TEST_F(HttpProxySim, PipelinedRequestsAreAnsweredInOrder) {
+  config_ = sim_proxy_config(3);
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest& r) {
+    const std::string body = r.target;
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/a") + get("/b") + get("/c"));
+  ASSERT_TRUE(client_->wait_responses(c, 3, 3'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].body, "/a");
+  EXPECT_EQ(responses[1].body, "/b");
+  EXPECT_EQ(responses[2].body, "/c");
+  EXPECT_EQ(take_log().size(), 3u);
+}
+
+// ---- Bodies --------------------------------------------------------------------
+
+TEST_F(HttpProxySim, UploadWithContentLengthArrivesIntact) {
+  start(ServerBehaviour{ServerMode::name});
+  const std::string body = pattern(1 << 20);
+  const int c = client_->open();
+  client_->send_in_pieces(
+      c, "POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+      7, 40000);
+  ASSERT_TRUE(client_->wait_responses(c, 1, 10'000'000));
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_TRUE(server(0).requests()[0].body == body) << "body differs";
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  // Another request on the same connection still works after the body.
+  client_->send(c, get("/after"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000));
+}
+
+TEST_F(HttpProxySim, UploadChunkedArrivesIntact) {
+  start(ServerBehaviour{ServerMode::name});
+  const std::string body = pattern(1 << 20);
+  const int c = client_->open();
+  client_->send_in_pieces(c,
+                          "POST /up HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              chunk_encode(body, 3) + get("/after"),
+                          11, 30000);
+  ASSERT_TRUE(client_->wait_responses(c, 2, 10'000'000));
+  ASSERT_EQ(server(0).requests().size(), 2u);
+  EXPECT_TRUE(server(0).requests()[0].chunked);
+  EXPECT_TRUE(server(0).requests()[0].body == body) << "body differs";
+  EXPECT_EQ(server(0).requests()[1].target, "/after");
+}
+
+class HttpProxyDownload : public HttpProxySim, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(HttpProxyDownload, LargeResponseArrivesIntact) {
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 20u << 20;
+  b.chunked = GetParam();
+  b.chunk_size = 30000;
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/big"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 30'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].chunked, GetParam());
+  ASSERT_EQ(responses[0].body.size(), b.stream_bytes);
+  EXPECT_TRUE(responses[0].body == pattern(b.stream_bytes)) << "body differs";
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].bytes_read, client_->received(c).size());
+  EXPECT_EQ(log_termination(log[0]), "--");
+  // The connection goes on.
+  b.stream_bytes = 1000;
+  server(0).behaviour().stream_bytes = 1000;
+  client_->send(c, get("/small"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000));
+}
+
+INSTANTIATE_TEST_SUITE_P(Framing, HttpProxyDownload, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Chunked" : "ContentLength"; });
+
+TEST_F(HttpProxySim, DownloadSurvivesLossAndReordering) {
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 2u << 20;
+  b.chunked = true;
+  config_.backends[0].retries = 3;  // a lost SYN is not what this test is about
+  start(b, NetProfile{50, 200, 0.01}, env_seed(42));
+  const int c = client_->open();
+  client_->send(c, get("/big"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 60'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u) << "received " << client_->received(c).size() << " eof " << client_->conn(c).eof
+                                  << " closed " << client_->conn(c).closed;
+  EXPECT_EQ(responses[0].status, 200);
+  const std::string expected = pattern(b.stream_bytes);
+  const std::string& body = responses[0].body;
+  std::size_t first = 0;
+  while (first < std::min(body.size(), expected.size()) && body[first] == expected[first]) ++first;
+  EXPECT_TRUE(body == expected) << "body differs: " << body.size() << " bytes, first difference at " << first;
+  EXPECT_GT(sim_->frames_lost(), 0u);
+}
+
+TEST_F(HttpProxySim, HeadAndBodilessResponses) {
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest& r) -> std::string {
+    if (r.method == "HEAD") return "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n";
+    if (r.target == "/204") return "HTTP/1.1 204 No Content\r\n\r\n";
+    if (r.target == "/304") return "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n";
+    return "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody";
+  };
+  start(b);
+  const int c = client_->open();
+  client_->send(c, "HEAD / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000, {true}));
+  client_->send(c, get("/204"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000, {true}));
+  client_->send(c, get("/304"));
+  ASSERT_TRUE(client_->wait_responses(c, 3, 2'000'000, {true}));
+  client_->send(c, get("/"));
+  ASSERT_TRUE(client_->wait_responses(c, 4, 2'000'000, {true}));
+  const auto responses = parse_responses(client_->received(c), {true});
+  ASSERT_EQ(responses.size(), 4u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].head.field("content-length"), "1234");
+  EXPECT_EQ(responses[1].status, 204);
+  EXPECT_EQ(responses[2].status, 304);
+  EXPECT_EQ(responses[3].body, "body");
+  EXPECT_FALSE(client_->conn(c).done());
+  EXPECT_EQ(server(0).accepted(), 1u);
+}
+
+TEST_F(HttpProxySim, ResponseUntilCloseEndsTheClientConnection) {
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest&) { return std::string("HTTP/1.1 200 OK\r\n\r\nuntil the end"); };
+  b.close_after_answer = true;
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).eof);
+  const auto responses = parse_responses(client_->received(c), {}, true);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].body, "until the end");
+}
+
+// ---- Requests dplb refuses -------------------------------------------------------
+
+struct Malformed {
+  const char* name;
+  std::string bytes;
+  int status;
+};
+
+TEST_F(HttpProxySim, MalformedRequestsGetAnErrorAndAreNeverForwarded) {
+  start();
+  const std::vector<Malformed> cases = {
+      {"no host", "GET / HTTP/1.1\r\n\r\n", 400},
+      {"bad request line", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+      {"long target", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414},
+      {"large head", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(17000, 'b') + "\r\n\r\n", 431},
+      {"unknown coding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"http/2", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505},
+      {"smuggling CL+TE",
+       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+       "GET /admin HTTP/1.1\r\nHost: a\r\n\r\n",
+       400},
+      {"two lengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
+      {"bad chunk", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n", 400},
+  };
+  for (const auto& m : cases) {
+    const int c = client_->open();
+    client_->send(c, m.bytes);
+    ASSERT_TRUE(client_->wait_done(c, 3'000'000)) << m.name;
+    const auto responses = parse_responses(client_->received(c));
+    ASSERT_EQ(responses.size(), 1u) << m.name << ": " << client_->received(c).substr(0, 200);
+    EXPECT_EQ(responses[0].status, m.status) << m.name;
+    EXPECT_EQ(responses[0].head.text + responses[0].body, dataplane::default_error_page(m.status)) << m.name;
+    // The connection is closed; a FIN, or a reset when the rest of an
+    // oversized request arrived after dplb had stopped reading.
+    EXPECT_TRUE(client_->conn(c).eof || client_->conn(c).closed) << m.name;
+    const auto log = take_log();
+    ASSERT_EQ(log.size(), 1u) << m.name;
+    EXPECT_EQ(log[0].status, m.status) << m.name;
+    if (std::string(m.name) == "bad chunk") {
+      EXPECT_EQ(log_termination(log[0]), "PD") << m.name;
+    } else {
+      EXPECT_EQ(log_termination(log[0]), "PR") << m.name;
+    }
+  }
+  // Only the bad chunk's head was a valid request; its body never reached
+  // the server whole.
+  EXPECT_EQ(server(0).requests().size(), 0u);
+  EXPECT_EQ(frontend_counters().request_errors.get(), cases.size());
+}
+
+TEST_F(HttpProxySim, ClientClosingMidHeadGets400) {
+  start();
+  const int c = client_->open();
+  client_->send(c, "GET / HTTP/1.1\r\nHost: a\r\n");
+  client_->shutdown(c);
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 400);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "CR");
+  EXPECT_EQ(server(0).accepted(), 0u);
+}
+
+// ---- Servers that fail -----------------------------------------------------------
+
+TEST_F(HttpProxySim, ServerNotListeningGives503) {
+  start({}, {}, 1, {false});
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 503);
+  EXPECT_TRUE(client_->conn(c).eof);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 503);
+  EXPECT_EQ(log_termination(log[0]), "SC");
+  EXPECT_EQ(server_counters(0).connect_errors.get(), 1u);
+  EXPECT_EQ(backend_counters().connect_errors.get(), 1u);
+  EXPECT_EQ(backend_counters().retries.get(), 0u);
+}
+
+TEST_F(HttpProxySim, RetriesThenRedispatchToAGoodServer) {
+  config_ = sim_proxy_config(2);
+  config_.backends[0].retries = 2;
+  config_.backends[0].redispatch = true;
+  config_.backends[0].timeout_connect = conf::Duration{200'000};
+  start({}, {}, 1, {false, true});
+  const int c = request(get("/"), 1, 5'000'000);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server2");
+  EXPECT_EQ(backend_counters().retries.get(), 2u);
+  EXPECT_EQ(backend_counters().redispatches.get(), 1u);
+  EXPECT_EQ(server_counters(0).connect_errors.get(), 2u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].server, 1);
+  EXPECT_EQ(log[0].retries, 2);
+}
+
+TEST_F(HttpProxySim, ServerUnreachableTimesOutConnect) {
+  // No host at the server's address: SYNs vanish, timeout_connect ends it.
+  config_.backends[0].servers[0].address.address.value = ipv4(10, 0, 9, 9);
+  config_.backends[0].timeout_connect = conf::Duration{300'000};
+  start();
+  const int c = request(get("/"), 1, 3'000'000);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 503);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "sC");
+}
+
+TEST_F(HttpProxySim, SilentServerGives504AfterTimeoutServer) {
+  config_.backends[0].timeout_server = conf::Duration{500'000};
+  start(ServerBehaviour{ServerMode::silent});
+  const uint64_t t0 = sim_->now_us();
+  const int c = request(get("/"), 1, 3'000'000);
+  const uint64_t waited = sim_->now_us() - t0;
+  EXPECT_GE(waited, 500'000u);
+  EXPECT_LT(waited, 700'000u);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 504);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "sH");
+  // The server connection was given up.
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).open_connections() == 0; }, 1'000'000));
+}
+
+TEST_F(HttpProxySim, SilentClientGets408AfterTimeoutHttpRequest) {
+  config_.frontends[0].timeout_http_request = conf::Duration{300'000};
+  start();
+  const int c = client_->open();
+  client_->send(c, "GET / HT");  // a start, then nothing
+  const uint64_t t0 = sim_->now_us();
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_GE(sim_->now_us() - t0, 290'000u);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 408);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "cR");
+  EXPECT_EQ(server(0).accepted(), 0u);
+}
+
+TEST_F(HttpProxySim, ClientSendingNothingGets408) {
+  config_.frontends[0].timeout_http_request = conf::Duration{300'000};
+  start();
+  const int c = client_->open();
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 408);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "cR");
+}
+
+TEST_F(HttpProxySim, IdleKeepAliveConnectionIsClosedQuietly) {
+  config_.frontends[0].timeout_http_keep_alive = conf::Duration{400'000};
+  start();
+  const int c = request(get("/"));
+  const std::size_t after_response = client_->received(c).size();
+  const uint64_t t0 = sim_->now_us();
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_GE(sim_->now_us() - t0, 390'000u);
+  EXPECT_TRUE(client_->conn(c).eof);
+  EXPECT_EQ(client_->received(c).size(), after_response);  // no 408 page
+  EXPECT_EQ(take_log().size(), 1u);                         // the request's line only
+}
+
+TEST_F(HttpProxySim, ServerClosingMidBodyAbortsTheClient) {
+  start(ServerBehaviour{ServerMode::close_mid_body});
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).closed);
+  EXPECT_EQ(client_->conn(c).reason, TcpCloseReason::reset);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log_termination(log[0]), "SD");
+  EXPECT_EQ(backend_counters().server_aborts.get(), 1u);
+}
+
+TEST_F(HttpProxySim, ServerClosingWithoutAnswerGives502) {
+  start(ServerBehaviour{ServerMode::close});
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 502);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "SH");
+}
+
+TEST_F(HttpProxySim, GarbageResponseHeadGives502) {
+  start(ServerBehaviour{ServerMode::garbage});
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 502);
+  EXPECT_TRUE(client_->conn(c).eof || client_->wait_done(c, 1'000'000));
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 502);
+  EXPECT_EQ(log_termination(log[0]), "PH");
+  EXPECT_EQ(backend_counters().response_errors.get(), 1u);
+}
+
+// ---- maxconn and queues -------------------------------------------------------------
+
+TEST_F(HttpProxySim, MaxconnQueuesTheSecondRequest) {
+  config_.backends[0].servers[0].maxconn = 1;
+  clients_ = 2;
+  ServerBehaviour b;
+  b.delay_us = 100'000;
+  start(b);
+  SimHttpClient& other = *clients_list_[1];
+  const int a = client_->open();
+  const int c = other.open();
+  client_->send(a, get("/a"));
+  other.send(c, get("/b"));
+  ASSERT_TRUE(sim_->run_until(
+      [&] {
+        return parse_responses(client_->received(a)).size() == 1 && parse_responses(other.received(c)).size() == 1;
+      },
+      3'000'000));
+  EXPECT_EQ(parse_responses(client_->received(a))[0].status, 200);
+  EXPECT_EQ(parse_responses(other.received(c))[0].status, 200);
+  EXPECT_EQ(server_counters(0).current_max.get(), 1u);
+  EXPECT_EQ(backend_counters().queue_max.get() + server_counters(0).queue_max.get(), 1u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_GE(log[0].t_queue + log[1].t_queue, 90);  // one of them waited for the other
+}
+
+TEST_F(HttpProxySim, QueueTimeoutGives503) {
+  config_.backends[0].servers[0].maxconn = 1;
+  config_.backends[0].timeout_queue = conf::Duration{100'000};
+  clients_ = 2;
+  ServerBehaviour b;
+  b.delay_us = 500'000;
+  start(b);
+  SimHttpClient& other = *clients_list_[1];
+  const int a = client_->open();
+  client_->send(a, get("/a"));
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).requests().size() == 1; }, 1'000'000));
+  const int c = other.open();
+  other.send(c, get("/b"));
+  ASSERT_TRUE(other.wait_done(c, 2'000'000));
+  const auto late = parse_responses(other.received(c));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].status, 503);
+  ASSERT_TRUE(client_->wait_responses(a, 1, 2'000'000));
+  EXPECT_EQ(parse_responses(client_->received(a))[0].status, 200);
+  EXPECT_EQ(backend_counters().queue_timeouts.get(), 1u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].status, 503);
+  EXPECT_EQ(log_termination(log[0]), "sQ");
+  EXPECT_EQ(server(0).requests().size(), 1u);
+}
+
+// ---- Interim responses and tunnels ------------------------------------------------------
+
+TEST_F(HttpProxySim, ExpectContinueForwardsTheInterimResponse) {
+  start(ServerBehaviour{ServerMode::echo_head});
+  const int c = client_->open();
+  client_->send(c, "PUT /f HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
+  ASSERT_TRUE(sim_->run_until([&] { return client_->received(c).find("\r\n\r\n") != std::string::npos; }, 2'000'000));
+  EXPECT_EQ(client_->received(c), "HTTP/1.1 100 Continue\r\n\r\n");
+  client_->send(c, "0123456789");
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].status, 100);
+  EXPECT_EQ(responses[1].status, 200);
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(0).requests()[0].body, "0123456789");
+  EXPECT_EQ(server(0).requests()[0].head.field("expect"), "100-continue");
+}
+
+TEST_F(HttpProxySim, WebSocketUpgradeTunnelsBothWays) {
+  start(ServerBehaviour{ServerMode::tunnel});
+  const int c = client_->open();
+  client_->send(c, get("/ws", "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  std::size_t used = 0;
+  const auto responses = parse_responses(client_->received(c), {}, false, &used);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 101);
+  EXPECT_TRUE(responses[0].head.has_token("connection", "upgrade"));
+  EXPECT_EQ(responses[0].head.field("upgrade"), "websocket");
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(0).requests()[0].head.field("upgrade"), "websocket");
+  EXPECT_TRUE(server(0).requests()[0].head.has_token("connection", "upgrade"));
+  // Bytes both ways, more than a window's worth.
+  const std::string data = pattern(300000);
+  client_->send(c, data);
+  ASSERT_TRUE(sim_->run_until([&] { return client_->received(c).size() >= used + data.size(); }, 5'000'000));
+  EXPECT_TRUE(client_->received(c).substr(used) == data);
+  // The client ends its side; the server follows; the tunnel ends.
+  client_->shutdown(c);
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).eof);
+  ASSERT_TRUE(sim_->run_until([&] { return proxy().sessions() == 0; }, 2'000'000));
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 101);
+}
+
+// ---- Dead clients -------------------------------------------------------------------
+
+TEST_F(HttpProxySim, DeadClientAbortsTheServerConnection) {
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 20u << 20;
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/big"));
+  ASSERT_TRUE(sim_->run_until([&] { return client_->received(c).size() > 100000; }, 3'000'000));
+  client_->abort(c);
+  ASSERT_TRUE(sim_->run_until([&] { return proxy().sessions() == 0 && server(0).open_connections() == 0; },
+                              2'000'000));
+  EXPECT_EQ(server(0).resets(), 1u);
+  EXPECT_EQ(frontend_counters().client_aborts.get(), 1u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log_termination(log[0]), "CD");
+  EXPECT_GT(log[0].bytes_read, 100000u);
+}
+
+TEST_F(HttpProxySim, ClientLeavingBeforeTheResponseAbortsTheServerConnection) {
+  start(ServerBehaviour{ServerMode::silent});
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).requests().size() == 1; }, 1'000'000));
+  client_->abort(c);
+  ASSERT_TRUE(sim_->run_until([&] { return proxy().sessions() == 0 && server(0).open_connections() == 0; },
+                              2'000'000));
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "CH");
+}
+
+TEST_F(HttpProxySim, ShowSessionsListsLiveSessions) {
+  start(ServerBehaviour{ServerMode::silent});
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).requests().size() == 1; }, 1'000'000));
+  std::vector<dataplane::ProxySessionInfo> info(8);
+  ASSERT_EQ(proxy().write_sessions(info.data(), 8), 1u);
+  EXPECT_EQ(info[0].client_address, ProxySim::client_address(0));
+  EXPECT_EQ(info[0].local_port, 80);
+  EXPECT_EQ(info[0].server, 0);
+  EXPECT_STREQ(dataplane::proxy_phase_name(info[0].phase), "exchanging");
+  client_->abort(c);
+}
+
+// ---- Harder cases ------------------------------------------------------------------
+
+TEST_F(HttpProxySim, PipelinedRequestsReuseTheServerConnection) {
+  start();
+  const int c = client_->open();
+  client_->send(c, get("/a") + get("/b") + get("/c"));
+  ASSERT_TRUE(client_->wait_responses(c, 3, 3'000'000));
+  EXPECT_EQ(parse_responses(client_->received(c)).size(), 3u);
+  EXPECT_EQ(server(0).accepted(), 1u);
+  EXPECT_EQ(server_counters(0).reused.get(), 2u);
+}
+
+TEST_F(HttpProxySim, RequestHeadInTinyPieces) {
+  start(ServerBehaviour{ServerMode::echo_head});
+  const int c = client_->open();
+  client_->send_in_pieces(c, get("/slowly", "X-Long: " + std::string(3000, 'l') + "\r\n") + get("/next"), 5, 7);
+  ASSERT_TRUE(client_->wait_responses(c, 2, 10'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  ASSERT_EQ(server(0).requests().size(), 2u);
+  EXPECT_EQ(server(0).requests()[0].head.field("x-long"), std::string(3000, 'l'));
+  EXPECT_EQ(server(0).requests()[1].target, "/next");
+}
+
+TEST_F(HttpProxySim, ResponseInTinyPieces) {
+  ServerBehaviour b{ServerMode::custom};
+  b.trickle = 3;
+  b.custom = [](const SimRequest& r) {
+    const std::string body = "chunked answer for " + r.target;
+    return "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Long: " +
+           std::string(500, 'h') + "\r\n\r\n5;ext=1\r\n" + body.substr(0, 5) + "\r\n" +
+           hex(body.size() - 5) + "\r\n" + body.substr(5) + "\r\n0\r\nX-Trailer: t\r\n\r\n";
+  };
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/1") + get("/22"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 10'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 4u) << client_->received(c);
+  EXPECT_EQ(responses[0].status, 103);
+  EXPECT_EQ(responses[0].head.field("link"), "</a.css>; rel=preload");
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_EQ(responses[1].body, "chunked answer for /1");
+  EXPECT_EQ(responses[3].body, "chunked answer for /22");
+  EXPECT_NE(client_->received(c).find("X-Trailer: t\r\n"), std::string::npos);
+}
+
+TEST_F(HttpProxySim, ManyClientsOverLossyLinks) {
+  config_ = sim_proxy_config(3);
+  // A lost SYN costs a second (the initial RTO) and the connect timeout is
+  // a second too: retries make up for it, as they would in production.
+  config_.backends[0].retries = 3;
+  clients_ = 20;
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest& r) {
+    const std::string body = r.target + " " + std::string(r.target.size() * 100, 'p');
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  start(b, NetProfile{30, 100, 0.02}, env_seed(7));
+  std::vector<int> conns;
+  for (uint32_t i = 0; i < clients_; ++i) {
+    SimHttpClient& cl = *clients_list_[i];
+    const int c = cl.open();
+    conns.push_back(c);
+    std::string requests;
+    for (int k = 0; k < 5; ++k) requests += get("/c" + std::to_string(i) + "/r" + std::to_string(k));
+    cl.send_in_pieces(c, requests, i + 1, 60);
+  }
+  std::vector<SimResponseScanner> scanners(clients_);
+  auto answered = [&](uint32_t i) { return scanners[i].scan(clients_list_[i]->received(conns[i])); };
+  const bool all = sim_->run_until(
+      [&] {
+        for (uint32_t i = 0; i < clients_; ++i) {
+          if (answered(i) < 5) return false;
+        }
+        return true;
+      },
+      30'000'000);
+  if (!all) {
+    for (uint32_t i = 0; i < clients_; ++i) {
+      const auto& k = clients_list_[i]->conn(conns[i]);
+      ADD_FAILURE() << "client " << i << ": " << answered(i) << " answers, sent " << k.out_offset << "/" << k.out.size()
+                    << " pieces left " << k.pieces.size() << " eof " << k.eof << " closed " << k.closed << " "
+                    << k.in.substr(0, 2000);
+    }
+  }
+  ASSERT_TRUE(all);
+  for (uint32_t i = 0; i < clients_; ++i) {
+    const auto responses = parse_responses(clients_list_[i]->received(conns[i]));
+    ASSERT_EQ(responses.size(), 5u) << "client " << i << ": " << clients_list_[i]->received(conns[i]).substr(0, 3000);
+    for (int k = 0; k < 5; ++k) {
+      const std::string target = "/c" + std::to_string(i) + "/r" + std::to_string(k);
+      EXPECT_EQ(responses[k].body, target + " " + std::string(target.size() * 100, 'p')) << i << " " << k;
+    }
+  }
+  EXPECT_EQ(server(0).requests().size() + server(1).requests().size() + server(2).requests().size(), 100u);
+  const auto log = take_log();
+  EXPECT_EQ(log.size(), 100u);
+  for (const auto& r : log) {
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(log_termination(r), "--");
+  }
+}
+
+TEST_F(HttpProxySim, ServerClosingAReusedConnectionGetsTheRequestReplayed) {
+  ServerBehaviour b;
+  b.requests_per_connection = 1;
+  b.close_delay_us = 1'000;
+  start(b);
+  const int c = client_->open();
+  // The second request goes out on the pooled connection just before the
+  // server closes it: it must be sent again on a new connection.
+  client_->send(c, get("/1") + get("/2"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 3'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_EQ(server(0).accepted(), 2u);
+  EXPECT_EQ(server_counters(0).reused.get(), 1u);
+  EXPECT_EQ(server_counters(0).connections.get(), 2u);
+}
+
+TEST_F(HttpProxySim, IdlePooledConnectionClosedByTheServerIsNotUsed) {
+  ServerBehaviour b;
+  b.requests_per_connection = 1;
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/1"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  sim_->run_for(50'000);  // the server's FIN reaches the pooled connection
+  EXPECT_EQ(server_counters(0).idle.get(), 0u);
+  client_->send(c, get("/2"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000));
+  EXPECT_EQ(parse_responses(client_->received(c))[1].status, 200);
+  EXPECT_EQ(server(0).accepted(), 2u);
+}
+
+TEST_F(HttpProxySim, ClientHalfCloseStillGetsTheResponse) {
+  ServerBehaviour b;
+  b.delay_us = 50'000;
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  client_->shutdown(c);
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).eof);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].body, "server1");
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "--");
+}
+
+TEST_F(HttpProxySim, StalledUploadGets408AfterTimeoutClient) {
+  config_.frontends[0].timeout_client = conf::Duration{400'000};
+  start();
+  const int c = client_->open();
+  client_->send(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n0123456789");
+  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 408);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "cD");
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).open_connections() == 0; }, 1'000'000));
+}
+
+TEST_F(HttpProxySim, ErrorPageReachesAClientWhoseBodyWasNotRead) {
+  // The server refuses; the client's body is still waiting in the proxy's
+  // receive queue when the 503 goes out.
+  start({}, {}, 1, {false});
+  const int c = client_->open();
+  client_->send(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n" + pattern(200000));
+  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u) << client_->received(c).size() << " bytes received";
+  EXPECT_EQ(responses[0].status, 503);
+}
+
+TEST_F(HttpProxySim, EarlyResponseToAnUploadReachesTheClient) {
+  ServerBehaviour b;
+  b.answer_on_head = true;
+  start(b);
+  const int c = client_->open();
+  client_->send(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n" + pattern(2000000));
+  ASSERT_TRUE(client_->wait_done(c, 5'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u) << client_->received(c).size() << " bytes received";
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server1");
+}
+
+TEST_F(HttpProxySim, FrontendMaxconnRefusesTheExtraClient) {
+  config_.frontends[0].maxconn = 1;
+  clients_ = 2;
+  start(ServerBehaviour{ServerMode::silent});
+  const int a = client_->open();
+  client_->send(a, get("/"));
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).requests().size() == 1; }, 1'000'000));
+  SimHttpClient& other = *clients_list_[1];
+  const int c = other.open();
+  other.send(c, get("/"));
+  ASSERT_TRUE(other.wait_done(c, 1'000'000));
+  EXPECT_TRUE(other.conn(c).closed);
+  EXPECT_EQ(other.conn(c).reason, TcpCloseReason::reset);
+  EXPECT_EQ(frontend_counters().sessions_refused.get(), 1u);
+  EXPECT_EQ(proxy().sessions(), 1u);
+}
+
+TEST_F(HttpProxySim, AdoptedSnapshotMovesTrafficOffAServer) {
+  config_ = sim_proxy_config(2);
+  start();
+  std::vector<std::vector<dataplane::ServerRuntimeState>> states(1);
+  states[0] = {dataplane::ServerRuntimeState{1, false}, dataplane::ServerRuntimeState{1, true}};
+  // The proxy reads an adopted snapshot until the end of the test.
+  snapshots_.push_back(dataplane::build_proxy_snapshot(config_, 2, 1, &states));
+  proxy().adopt(snapshots_.back().get());
+  const int c = client_->open();
+  for (int i = 0; i < 4; ++i) {
+    client_->send(c, get("/"));
+    ASSERT_TRUE(client_->wait_responses(c, static_cast<std::size_t>(i + 1), 2'000'000));
+  }
+  EXPECT_EQ(server(0).requests().size(), 0u);
+  EXPECT_EQ(server(1).requests().size(), 4u);
+  // Nothing usable at all: 503 at once.
+  states[0][1].usable = false;
+  snapshots_.push_back(dataplane::build_proxy_snapshot(config_, 3, 1, &states));
+  proxy().adopt(snapshots_.back().get());
+  client_->send(c, get("/"));
+  ASSERT_TRUE(client_->wait_responses(c, 5, 2'000'000));
+  EXPECT_EQ(parse_responses(client_->received(c)).back().status, 503);
+  EXPECT_EQ(backend_counters().no_server.get(), 1u);
+}
+
+TEST_F(HttpProxySim, LargeHeadsAreForwardedWhole) {
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest& r) {
+    return "HTTP/1.1 200 OK\r\nX-Big: " + std::string(12000, 'r') + "\r\nContent-Length: " +
+           std::to_string(r.head.text.size()) + "\r\n\r\n" + r.head.text;
+  };
+  start(b);
+  const std::string big(14000, 'q');
+  const int c = request(get("/", "X-Big: " + big + "\r\n"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].head.field("x-big"), std::string(12000, 'r'));
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(0).requests()[0].head.field("x-big"), big);
+}
+
+}  // namespace
+}  // namespace dplb::testing
