@@ -6,6 +6,7 @@
 #include "controlplane/logger.h"
 #include "controlplane/proxy_service.h"
 #include "dataplane/health/health_probe.h"
+#include "dataplane/proxy/proxy_counters.h"
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/worker_pool.h"
 
@@ -62,7 +63,10 @@ LogLevel level_of(const HealthEvent& e) { return e.level; }
 HealthService::HealthService(const conf::Config& config, dataplane::WorkerPool& workers, ProxyService& proxy,
                              int64_t now_ms)
     : config_(config), workers_(workers), proxy_(proxy), scheduler_(config.backends, now_ms), now_ms_(now_ms) {
-  for (const auto& b : config.backends) requests_.push_back(check_request(b.health_check));
+  for (const auto& b : config.backends) {
+    requests_.push_back(check_request(b.health_check));
+    observed_.emplace_back(b.servers.size());
+  }
   published_version_ = scheduler_.version();
   proxy_.set_health_source([this] { return check_views(now_ms_); });
 }
@@ -99,7 +103,46 @@ void HealthService::tick(int64_t now_ms) {
       ++probes_not_posted_;
     }
   }
+  observe_traffic(now_ms);
   publish_if_changed(now_ms);
+}
+
+// HAProxy's `observe`: what the workers saw of each server since the last
+// tick, from their counters. The order of successes and errors within one
+// tick is not known, so errors count as consecutive only across ticks
+// without a single success: a server failing every request is caught after
+// error_limit errors, one failing some of them is not (a false positive
+// would take a working server out).
+void HealthService::observe_traffic(int64_t now_ms) {
+  for (uint32_t b = 0; b < config_.backends.size(); ++b) {
+    const conf::HealthCheckConfig& hc = config_.backends[b].health_check;
+    if (hc.observe == conf::ObserveMode::none) continue;
+    for (uint32_t s = 0; s < config_.backends[b].servers.size(); ++s) {
+      Observed now;
+      for (std::size_t w = 0; w < workers_.size(); ++w) {
+        const dataplane::ServerCounters& c = workers_.proxy_counters(w).servers[b][s];
+        now.sent += c.total.get();
+        now.connect_errors += c.connect_errors.get();
+        for (std::size_t k = 0; k < 4; ++k) now.good += c.responses[k].get();
+        now.bad += c.responses[4].get() + c.response_errors.get() + c.server_aborts.get();
+      }
+      Observed& before = observed_[b][s];
+      const ServerId id{b, s};
+      const uint64_t errors = hc.observe == conf::ObserveMode::layer4
+                                  ? now.connect_errors - before.connect_errors
+                                  : (now.connect_errors - before.connect_errors) + (now.bad - before.bad);
+      const uint64_t successes = hc.observe == conf::ObserveMode::layer4 ? now.sent - before.sent : now.good - before.good;
+      const Observation failure = hc.observe == conf::ObserveMode::layer4 || now.bad == before.bad
+                                      ? Observation::connect_failed
+                                      : Observation::http_error;
+      const Observation success = hc.observe == conf::ObserveMode::layer4 ? Observation::connected : Observation::http_ok;
+      before = now;
+      if (!config_.backends[b].servers[s].check) continue;
+      const uint64_t feed = std::min<uint64_t>(errors, hc.error_limit);
+      for (uint64_t i = 0; i < feed; ++i) log_events(scheduler_.observe(id, failure, now_ms));
+      if (successes > 0) log_events(scheduler_.observe(id, success, now_ms));
+    }
+  }
 }
 
 void HealthService::on_result(std::size_t, const dataplane::ControlEvent& event, int64_t now_ms) {

@@ -49,6 +49,7 @@ class HealthService {
   };
 
   void log_events(const std::vector<HealthEvent>& events);
+  void observe_traffic(int64_t now_ms);
   void publish_if_changed(int64_t now_ms);
   void set_server(const CommandArgs& args, CommandReply& reply);
   void health_switch(const CommandArgs& args, CommandReply& reply, bool enable);
@@ -60,6 +61,15 @@ class HealthService {
   HealthScheduler scheduler_;
   std::vector<std::string> requests_;  // per backend: the HTTP check request ("" for TCP checks)
   std::unordered_map<uint32_t, Pending> pending_;
+  // Passive observation: the workers' counters at the previous tick, per
+  // backend and server.
+  struct Observed {
+    uint64_t sent = 0;
+    uint64_t connect_errors = 0;
+    uint64_t good = 0;
+    uint64_t bad = 0;
+  };
+  std::vector<std::vector<Observed>> observed_;
   uint32_t next_id_ = 1;
   uint64_t published_version_ = 0;
   uint64_t snapshot_version_ = 1;

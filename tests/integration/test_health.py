@@ -119,6 +119,46 @@ class HealthCheckTest(h.LabTestCase):
         self.assertEqual(row["check_status"], "L7STS")
         self.assertEqual(row["check_code"], "500")
 
+    def test_observe_layer4_marks_down_a_server_whose_traffic_fails(self):
+        # server1's traffic port (81) refuses while its check port (80)
+        # answers: only passive observation can see the problem.
+        extra = """
+[[frontend]]
+name = "observed"
+bind = ["%s:8080"]
+default_backend = "observed"
+
+[[backend]]
+name = "observed"
+retries = 0
+[backend.health_check]
+type = "tcp"
+interval = "5s"
+observe = "layer4"
+error_limit = 3
+on_error = "mark-down"
+[[backend.server]]
+name = "bad"
+address = "10.99.2.11:81"
+check = true
+check_port = 80
+[[backend.server]]
+name = "good"
+address = "10.99.2.12:80"
+check = true
+""" % VIP
+        self.dplb = self.start(self._testMethodName, extra=config() + extra)
+        deadline = time.monotonic() + 10
+        codes = []
+        while time.monotonic() < deadline:
+            res = self.lab.run("client", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                               f"http://{VIP}:8080/", check=False)
+            codes.append(res.stdout)
+            if "server observed/bad is DOWN" in self.dplb.stderr() and codes[-3:] == ["200"] * 3:
+                break
+        self.assertIn("server observed/bad is DOWN", self.dplb.stderr(), codes)
+        self.assertEqual(codes[-3:], ["200"] * 3, codes)
+
     def test_drain_stops_new_requests(self):
         self.boot()
         for i in (1, 2, 3):
