@@ -5,6 +5,8 @@
 
 #include "conf/did_you_mean.h"
 #include "conf/ipv4_address.h"
+#include "controlplane/control_loop.h"
+#include "controlplane/logger.h"
 #include "controlplane/proxy_report.h"
 #include "controlplane/worker_clock.h"
 
@@ -80,6 +82,7 @@ std::string ProxyService::publish(std::unique_ptr<const dataplane::ProxySnapshot
     return "snapshot version " + std::to_string(next->version) + " has other frontends, backends or servers";
   }
   history_.publish(std::move(next));
+  published_ms_ = monotonic_ms();
   post_pending();
   return "";
 }
@@ -106,6 +109,16 @@ std::size_t ProxyService::pending_posts() const {
 
 void ProxyService::on_adopted(std::size_t worker, const dataplane::ControlEvent& event) {
   history_.adopted(worker, event.count);
+  // How long a server-table change took to reach every worker: the figure
+  // behind "no request goes to a server whose DOWN was published".
+  const uint64_t version = history_.current_version();
+  if (version > 1 && version != measured_version_ && history_.oldest_needed() >= version) {
+    measured_version_ = version;
+    last_spread_ms_ = monotonic_ms() - published_ms_;
+    max_spread_ms_ = std::max(max_spread_ms_, last_spread_ms_);
+    log_info("server table version " + std::to_string(version) + " reached every worker in " +
+             std::to_string(last_spread_ms_) + " ms");
+  }
 }
 
 ProxyView ProxyService::view() const {

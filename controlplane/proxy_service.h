@@ -84,6 +84,10 @@ class ProxyService {
   uint32_t next_request_ = 1;
   int64_t now_ms_ = 0;
   std::function<std::vector<std::vector<ServerCheckView>>()> health_source_;
+  int64_t published_ms_ = 0;
+  uint64_t measured_version_ = 0;
+  int64_t last_spread_ms_ = 0;
+  int64_t max_spread_ms_ = 0;
 };
 
 }  // namespace dplb::controlplane

@@ -106,7 +106,7 @@ class HealthCheckTest(h.LabTestCase):
         for i in (1, 2, 3):
             self.wait_state(f"server{i}", "UP")
         # Four keep-alive clients run throughout; server2 stops and starts.
-        loader = self.lab.popen("client", sys.executable, "-c", self.LOADER, VIP, "12",
+        loader = self.lab.popen("client", sys.executable, "-c", self.LOADER, VIP, "60",
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(1)
         self.nginx(2, start=False)
@@ -118,6 +118,8 @@ class HealthCheckTest(h.LabTestCase):
         self.nginx(2, start=True)
         self.wait_state("server2", "UP")
         rejoined = time.time()
+        time.sleep(1.5)
+        loader.terminate()
         out, _ = loader.communicate(timeout=30)
         lines = [l.split(" ", 2) for l in out.splitlines() if l]
         self.assertGreater(len(lines), 100, out[-2000:])
@@ -125,7 +127,7 @@ class HealthCheckTest(h.LabTestCase):
         # until it is back.
         after = [l for l in lines if float(l[0]) > detected + 0.05]
         failures = [l for l in after if l[1] != "200"]
-        self.assertEqual(failures, [], f"failures after detection at {detected}")
+        self.assertEqual(failures, [], f"failures after detection at {detected}\n" + self.dplb.stderr()[-3000:])
         down = [l for l in after if float(l[0]) < rejoined - 0.2]
         self.assertNotIn("server2", {l[2] for l in down if len(l) > 2})
         back = [l for l in after if float(l[0]) > rejoined + 0.2]
