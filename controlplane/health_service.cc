@@ -261,8 +261,8 @@ void HealthService::health_switch(const CommandArgs& args, CommandReply& reply, 
 }
 
 void HealthService::register_commands(CommandRegistry& registry) {
-  registry.add({{"set", "server"}, "BACKEND/SERVER state ready|drain|maint | weight N",
-                "change a server's operator state (drain: no new traffic; maint: no traffic, no checks) or its weight",
+  registry.add({{"set", "server"}, "BACKEND/SERVER WHAT VALUE",
+                "WHAT is state (VALUE ready, drain or maint: an operator state) or weight (VALUE 0..256)",
                 3, 3, [this](const CommandArgs& a, CommandReply& r) { set_server(a, r); }});
   registry.add({{"enable", "health"}, "BACKEND/SERVER", "resume a server's health checks", 1, 1,
                 [this](const CommandArgs& a, CommandReply& r) { health_switch(a, r, true); }});
