@@ -51,7 +51,8 @@ class HttpProxy final : public TcpApplication {
   // control plane is told this worker moved on.
   void adopt(const ProxySnapshot* snapshot);
   const ProxySnapshot* snapshot() const { return snapshot_; }
-  // Moves the proxy's timers; call every pass after the stack's poll.
+  // Moves the proxy's timers; call every pass before the stack's poll, so
+  // what the timers queue (error pages, aborts) leaves in the same pass.
   void poll(uint64_t now_us);
   // Up to `capacity` live client sessions, for `show sess`.
   uint32_t write_sessions(ProxySessionInfo* out, uint32_t capacity) const;
@@ -210,10 +211,13 @@ class HttpProxy final : public TcpApplication {
   void fail(Session& s, char who, char phase);
 
   // Moving bytes: from `from` (after `*inbound`) to `to`, through `framer`
-  // when there is one. Returns the bytes moved; sets *done when the
-  // framer's message ended, *error on a framing error.
-  uint64_t move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to, bool* done,
-                uint16_t* error);
+  // when there is one. Returns the bytes moved; sets *read to the bytes
+  // read from `from` by this call (moved or left in *inbound: bytes already
+  // in *inbound were counted when they were read, so the reading side
+  // counts *read and the writing side the bytes moved, each byte once),
+  // *done when the framer's message ended, *error on a framing error.
+  uint64_t move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to, uint64_t* read,
+                bool* done, uint16_t* error);
   // Gathers a head from `conn` into `*buffer`; returns the bytes held.
   enum class Gather : uint8_t { more, ready, eof, overflow };
   Gather gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes);

@@ -267,12 +267,15 @@ void HttpProxy::pump_request_body(Session& s) {
   ServerLink& link = *s.link;
   bool done = false;
   uint16_t error = 0;
-  const uint64_t moved = move(*s.client, &s.inbound, &s.request_body, *link.conn, &done, &error);
+  uint64_t read = 0;
+  const uint64_t moved = move(*s.client, &s.inbound, &s.request_body, *link.conn, &read, &done, &error);
+  if (read != 0) {
+    s.bytes_in += read;
+    s.total_bytes_in += read;
+    counters_.frontends[s.frontend].bytes_in.add(read);
+  }
+  if (moved != 0 || read != 0) s.last_activity_us = now_us_;
   if (moved != 0) {
-    s.bytes_in += moved;
-    s.total_bytes_in += moved;
-    s.last_activity_us = now_us_;
-    counters_.frontends[s.frontend].bytes_in.add(moved);
     counters_.backends[s.backend].bytes_in.add(moved);
     server_counters(s.backend, s.server).bytes_in.add(moved);
   }
@@ -302,8 +305,9 @@ void HttpProxy::pump_request_body(Session& s) {
 }
 
 uint64_t HttpProxy::move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to,
-                         bool* done, uint16_t* error) {
+                         uint64_t* read, bool* done, uint16_t* error) {
   uint64_t moved = 0;
+  *read = 0;
   *done = framer != nullptr && framer->done();
   while (!*done) {
     const uint32_t space = to.send_space();
@@ -318,6 +322,7 @@ uint64_t HttpProxy::move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer
       uint32_t n = 0;
       chain = from.read(space, &n);
       if (chain == nullptr) break;
+      *read += n;
     }
     if (framer != nullptr) {
       uint32_t offset = 0;

@@ -250,14 +250,17 @@ void HttpProxy::pump_response_body(Session& s) {
   ServerLink& link = *s.link;
   bool done = false;
   uint16_t error = 0;
-  const uint64_t moved = move(*link.conn, &link.inbound, &s.response_body, *s.client, &done, &error);
+  uint64_t read = 0;
+  const uint64_t moved = move(*link.conn, &link.inbound, &s.response_body, *s.client, &read, &done, &error);
   if (moved != 0) {
     s.bytes_out += moved;
     s.total_bytes_out += moved;
-    s.last_activity_us = now_us_;
     counters_.frontends[s.frontend].bytes_out.add(moved);
-    counters_.backends[s.backend].bytes_out.add(moved);
-    server_counters(s.backend, s.server).bytes_out.add(moved);
+  }
+  if (moved != 0 || read != 0) s.last_activity_us = now_us_;
+  if (read != 0) {
+    counters_.backends[s.backend].bytes_out.add(read);
+    server_counters(s.backend, s.server).bytes_out.add(read);
   }
   if (error != 0) {
     server_counters(s.backend, s.server).response_errors.increment();
@@ -287,18 +290,22 @@ void HttpProxy::pump_tunnel(Session& s) {
   ServerLink& link = *s.link;
   bool done = false;
   uint16_t error = 0;
-  const uint64_t up = move(*s.client, &s.inbound, nullptr, *link.conn, &done, &error);
-  const uint64_t down = move(*link.conn, &link.inbound, nullptr, *s.client, &done, &error);
-  if (up + down != 0) {
+  uint64_t read_up = 0;
+  uint64_t read_down = 0;
+  const uint64_t up = move(*s.client, &s.inbound, nullptr, *link.conn, &read_up, &done, &error);
+  const uint64_t down = move(*link.conn, &link.inbound, nullptr, *s.client, &read_down, &done, &error);
+  if (up + down + read_up + read_down != 0) {
     s.last_activity_us = now_us_;
-    s.bytes_in += up;
-    s.total_bytes_in += up;
+    s.bytes_in += read_up;
+    s.total_bytes_in += read_up;
     s.bytes_out += down;
     s.total_bytes_out += down;
-    counters_.frontends[s.frontend].bytes_in.add(up);
+    counters_.frontends[s.frontend].bytes_in.add(read_up);
     counters_.frontends[s.frontend].bytes_out.add(down);
     counters_.backends[s.backend].bytes_in.add(up);
-    counters_.backends[s.backend].bytes_out.add(down);
+    counters_.backends[s.backend].bytes_out.add(read_down);
+    server_counters(s.backend, s.server).bytes_in.add(up);
+    server_counters(s.backend, s.server).bytes_out.add(read_down);
   }
   // Each side's end is passed on as a half-close; the tunnel ends when
   // both sides have ended.
@@ -332,7 +339,15 @@ void HttpProxy::server_gone(ServerLink& link, TcpCloseReason reason) {
     return;
   }
   if (session.phase == Phase::tunnel) {
-    close_link(link, abort);
+    if (abort) {
+      // A reset is not an end of stream: the client must not take what it
+      // got for everything, so it is reset too (SD, as HAProxy).
+      server_counters(session.backend, session.server).server_aborts.increment();
+      counters_.backends[session.backend].server_aborts.increment();
+      fail(session, 'S', 'D');
+      return;
+    }
+    close_link(link, false);
     log_exchange(session);
     end_session(session);
     return;
@@ -393,7 +408,16 @@ void HttpProxy::finish_exchange(Session& s) {
     return;
   }
   reset_exchange(s);
-  arm(s, frontend(s).timeout_http_keep_alive_ms);
+  if (s.inbound != nullptr) {
+    // A pipelined request already started: it is this request's first
+    // bytes (for dontlognull), and timeout_http_request applies to it, not
+    // the keep-alive timeout.
+    s.first_byte_us = now_us_;
+    s.bytes_in = s.inbound->pkt_len;
+    arm(s, frontend(s).timeout_http_request_ms);
+  } else {
+    arm(s, frontend(s).timeout_http_keep_alive_ms);
+  }
   // A pipelined request may be waiting already.
   if (s.inbound != nullptr || s.client->readable() > 0 || s.client->end_of_stream()) read_request(s);
 }

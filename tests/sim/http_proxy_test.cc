@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,13 @@ class HttpProxySim : public ::testing::Test {
 
   void TearDown() override {
     if (sim_ == nullptr) return;
+    if (shut_down_) {
+      servers_.clear();
+      clients_list_.clear();
+      sim_.reset();
+      EXPECT_EQ(rte_mempool_avail_count(peer_pool_), peer_pool_->size) << "peer mbufs leaked";
+      return;
+    }
     for (auto& c : clients_list_) c->close_all();
     HttpProxy& p = sim_->proxy();
     dataplane::TcpStack& stack = *sim_->proxy_host().stack;
@@ -177,6 +185,7 @@ class HttpProxySim : public ::testing::Test {
   std::vector<std::unique_ptr<SimHttpServer>> servers_;
   std::vector<std::unique_ptr<SimHttpClient>> clients_list_;
   SimHttpClient* client_ = nullptr;
+  bool shut_down_ = false;  // the test stopped the simulation itself
   std::vector<std::unique_ptr<const dataplane::ProxySnapshot>> snapshots_;  // adopted ones
 };
 
@@ -486,6 +495,7 @@ TEST_F(HttpProxySim, DownloadSurvivesLossAndReordering) {
   b.stream_bytes = 2u << 20;
   b.chunked = true;
   config_.backends[0].retries = 3;  // a lost SYN is not what this test is about
+  if (const char* v = std::getenv("DPLB_PROXY_BUFFER")) proxy_settings_.connection_buffer = std::atoi(v);
   start(b, NetProfile{50, 200, 0.01}, env_seed(42));
   const int c = client_->open();
   client_->send(c, get("/big"));
@@ -1165,6 +1175,572 @@ TEST_F(HttpProxySim, LargeHeadsAreForwardedWhole) {
   EXPECT_EQ(responses[0].head.field("x-big"), std::string(12000, 'r'));
   ASSERT_EQ(server(0).requests().size(), 1u);
   EXPECT_EQ(server(0).requests()[0].head.field("x-big"), big);
+}
+
+// A mix of everything over lossy, reordering links: per client, pipelined
+// GETs, uploads echoed back (Content-Length and chunked), downloads of
+// random sizes (Content-Length and chunked) and HEADs, each checked.
+TEST_F(HttpProxySim, MixedWorkloadOverLossyLinks) {
+  config_ = sim_proxy_config(3);
+  config_.backends[0].retries = 3;
+  clients_ = 8;
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest& r) {
+    std::string body;
+    bool chunked = false;
+    if (r.target.rfind("/echo", 0) == 0) {
+      body = r.body;
+      chunked = r.chunked;
+    } else if (r.target.rfind("/gen/", 0) == 0) {
+      body = pattern(std::stoull(r.target.substr(5)));
+      chunked = r.target.back() == 'c';
+    } else {
+      body = r.target;
+    }
+    if (!chunked) {
+      return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+             (r.method == "HEAD" ? std::string() : body);
+    }
+    return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           (r.method == "HEAD" ? std::string() : chunk_encode(body, body.size()));
+  };
+  const uint64_t seed = env_seed(3);
+  // Small send queues on the proxy: bodies stop and start all the time.
+  proxy_settings_.connection_buffer = 16384;
+  const char* trace_port = std::getenv("DPLB_PROXY_TRACE");
+  start(b, NetProfile{40, 150, 0.01}, seed);
+  if (trace_port != nullptr) sim_->trace_port(static_cast<uint16_t>(std::atoi(trace_port)));
+  SplitMix64 r(seed);
+  struct Expect {
+    std::vector<std::string> bodies;
+    std::vector<bool> heads;
+  };
+  std::vector<Expect> expected(clients_);
+  std::vector<int> conns;
+  for (uint32_t i = 0; i < clients_; ++i) {
+    SimHttpClient& cl = *clients_list_[i];
+    conns.push_back(cl.open());
+    std::string bytes;
+    for (int k = 0; k < 6; ++k) {
+      const std::string tag = "/" + std::to_string(i) + "-" + std::to_string(k);
+      switch (r.below(4)) {
+        case 0:
+          bytes += get(tag);
+          expected[i].bodies.push_back(tag);
+          expected[i].heads.push_back(false);
+          break;
+        case 1: {
+          const std::string body = pattern(r.below(150000));
+          if (r.below(2) == 0) {
+            bytes += "POST /echo" + tag + " HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+                     "\r\n\r\n" + body;
+          } else {
+            bytes += "POST /echo" + tag + " HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                     chunk_encode(body, k);
+          }
+          expected[i].bodies.push_back(body);
+          expected[i].heads.push_back(false);
+          break;
+        }
+        case 2: {
+          const uint64_t n = r.below(300000);
+          const bool chunked = r.below(2) == 0;
+          bytes += get("/gen/" + std::to_string(n) + (chunked ? "c" : "l"));
+          expected[i].bodies.push_back(pattern(n));
+          expected[i].heads.push_back(false);
+          break;
+        }
+        default:
+          bytes += "HEAD " + tag + " HTTP/1.1\r\nHost: a\r\n\r\n";
+          expected[i].bodies.push_back("");
+          expected[i].heads.push_back(true);
+          break;
+      }
+    }
+    cl.send_in_pieces(conns[i], bytes, seed + i, 5000);
+  }
+  std::vector<SimResponseScanner> scanners;
+  for (uint32_t i = 0; i < clients_; ++i) scanners.emplace_back(expected[i].heads);
+  const bool all = sim_->run_until(
+      [&] {
+        for (uint32_t i = 0; i < clients_; ++i) {
+          if (scanners[i].scan(clients_list_[i]->received(conns[i])) < 6) return false;
+        }
+        return true;
+      },
+      60'000'000);
+  if (!all) {
+    for (uint32_t i = 0; i < clients_; ++i) {
+      const auto& k = clients_list_[i]->conn(conns[i]);
+      ADD_FAILURE() << "client " << i << ": " << scanners[i].scan(k.in) << " answers, received " << k.in.size()
+                    << ", sent " << k.out_offset << "/" << k.out.size() << " pieces " << k.pieces.size() << " eof "
+                    << k.eof << " closed " << k.closed;
+    }
+    for (const auto& rec : take_log()) {
+      if (log_termination(rec) != "--") {
+        ADD_FAILURE() << "log " << log_termination(rec) << " " << rec.status << " " << log_request(rec) << " port "
+                      << rec.client_port << " bytes " << rec.bytes_read << " Ta " << rec.t_active;
+      }
+    }
+    std::vector<dataplane::ProxySessionInfo> info(64);
+    const uint32_t n = proxy().write_sessions(info.data(), 64);
+    for (uint32_t i = 0; i < n; ++i) {
+      ADD_FAILURE() << "session port " << info[i].client_port << " phase " << dataplane::proxy_phase_name(info[i].phase)
+                    << " server " << info[i].server << " requests " << info[i].requests << " in "
+                    << info[i].bytes_in << " out " << info[i].bytes_out << " idle " << info[i].idle_ms;
+    }
+    if (trace_port != nullptr) {
+      for (const auto& line : sim_->trace()) std::printf("%s\n", line.c_str());
+    }
+    sim_->proxy_host().stack->for_each_connection([](const dataplane::TcpConnection& c) {
+      ADD_FAILURE() << "proxy tcp " << c.tuple().remote_address << ":" << c.tuple().remote_port << " state "
+                    << static_cast<int>(c.state()) << " readable " << c.readable() << " queued " << c.send_queued()
+                    << " peer window " << c.peer_window();
+    });
+  }
+  ASSERT_TRUE(all) << "seed " << seed;
+  for (uint32_t i = 0; i < clients_; ++i) {
+    const auto responses = parse_responses(clients_list_[i]->received(conns[i]), expected[i].heads);
+    ASSERT_EQ(responses.size(), 6u) << "seed " << seed << " client " << i;
+    for (std::size_t k = 0; k < 6; ++k) {
+      EXPECT_EQ(responses[k].status, 200) << "seed " << seed << " client " << i << " request " << k;
+      EXPECT_TRUE(responses[k].body == expected[i].bodies[k])
+          << "seed " << seed << " client " << i << " request " << k << ": " << responses[k].body.size() << " bytes, "
+          << expected[i].bodies[k].size() << " expected";
+    }
+  }
+  for (const auto& rec : take_log()) EXPECT_EQ(log_termination(rec), "--") << "seed " << seed;
+}
+
+TEST_F(HttpProxySim, ByteCountersCountEachByteOnce) {
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 50000;
+  start(b);
+  // Head and body in one write, so the body arrives with the head.
+  const std::string body = pattern(3000);
+  const std::string req = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3000\r\n\r\n" + body;
+  const int c = client_->open();
+  client_->send(c, req + get("/y"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 3'000'000));
+  EXPECT_EQ(frontend_counters().bytes_in.get(), req.size() + get("/y").size());
+  EXPECT_EQ(frontend_counters().bytes_out.get(), client_->received(c).size());
+  EXPECT_EQ(backend_counters().bytes_in.get(), server(0).bytes_received());
+  EXPECT_EQ(server_counters(0).bytes_in.get(), server(0).bytes_received());
+  EXPECT_EQ(backend_counters().bytes_out.get(), server(0).bytes_sent());
+  EXPECT_EQ(server_counters(0).bytes_out.get(), server(0).bytes_sent());
+}
+
+TEST_F(HttpProxySim, PipelinedRequestsAreAllLoggedWithDontlognull) {
+  config_.frontends[0].dontlognull = true;
+  start();
+  const int c = client_->open();
+  client_->send(c, get("/a") + get("/b") + get("/c"));
+  ASSERT_TRUE(client_->wait_responses(c, 3, 3'000'000));
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log_request(log[1]), "GET /b HTTP/1.1");
+  EXPECT_EQ(log_request(log[2]), "GET /c HTTP/1.1");
+  // A connection that never sends a byte is not logged.
+  const int idle = client_->open();
+  sim_->run_for(100'000);
+  client_->close(idle);
+  sim_->run_for(100'000);
+  EXPECT_EQ(take_log().size(), 0u);
+}
+
+TEST_F(HttpProxySim, PartialPipelinedRequestTimesOutWith408) {
+  config_.frontends[0].timeout_http_request = conf::Duration{300'000};
+  config_.frontends[0].timeout_http_keep_alive = conf::Duration{3'000'000};
+  start();
+  const int c = client_->open();
+  client_->send(c, get("/a") + "GET /b HTTP/1.1\r\nHo");
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[1].status, 408);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log_termination(log[1]), "cR");
+}
+
+TEST_F(HttpProxySim, ServerResetInATunnelAbortsTheClient) {
+  start(ServerBehaviour{ServerMode::tunnel});
+  const int c = client_->open();
+  client_->send(c, get("/ws", "Connection: Upgrade\r\nUpgrade: websocket\r\n"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  client_->send(c, "hello");
+  ASSERT_TRUE(sim_->run_until([&] { return client_->received(c).find("hello") != std::string::npos; }, 1'000'000));
+  client_->send(c, "abort!");
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).closed);
+  EXPECT_EQ(client_->conn(c).reason, TcpCloseReason::reset);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 101);
+  EXPECT_EQ(log_termination(log[0]), "SD");
+}
+
+TEST_F(HttpProxySim, ServerStallingMidBodyTimesOut) {
+  config_.backends[0].timeout_server = conf::Duration{400'000};
+  start(ServerBehaviour{ServerMode::stall_mid_body});
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  ASSERT_TRUE(client_->wait_done(c, 2'000'000));
+  EXPECT_TRUE(client_->conn(c).closed);
+  EXPECT_EQ(client_->conn(c).reason, TcpCloseReason::reset);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "sD");
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).open_connections() == 0; }, 1'000'000));
+}
+
+TEST_F(HttpProxySim, QueuedClientLeaving) {
+  config_.backends[0].servers[0].maxconn = 1;
+  clients_ = 2;
+  ServerBehaviour b;
+  b.delay_us = 300'000;
+  start(b);
+  SimHttpClient& other = *clients_list_[1];
+  const int a = client_->open();
+  client_->send(a, get("/a"));
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).requests().size() == 1; }, 1'000'000));
+  const int c = other.open();
+  other.send(c, get("/b"));
+  sim_->run_for(50'000);
+  EXPECT_EQ(backend_counters().queue_current.get() + server_counters(0).queue_current.get(), 1u);
+  other.abort(c);
+  ASSERT_TRUE(client_->wait_responses(a, 1, 2'000'000));
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log_termination(log[0]), "CQ");
+  EXPECT_EQ(log_termination(log[1]), "--");
+  EXPECT_EQ(server(0).requests().size(), 1u);
+}
+
+TEST_F(HttpProxySim, SlowReaderHoldsTheServerBack) {
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 8u << 20;
+  start(b);
+  const int c = client_->open();
+  client_->pause(c);
+  client_->send(c, get("/big"));
+  sim_->run_for(1'000'000);
+  // The proxy holds at most about a window in each direction, not the body.
+  const uint64_t held = sim_->proxy_host().stack->buffered_bytes();
+  EXPECT_LT(held, 3u * proxy_settings_.connection_buffer);
+  EXPECT_GT(held, 0u);
+  client_->resume(c);
+  ASSERT_TRUE(client_->wait_responses(c, 1, 20'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_TRUE(responses[0].body == pattern(b.stream_bytes));
+}
+
+TEST_F(HttpProxySim, OversizedResponseHeadGives502) {
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest&) {
+    return "HTTP/1.1 200 OK\r\nX-Huge: " + std::string(20000, 'z') + "\r\nContent-Length: 0\r\n\r\n";
+  };
+  start(b);
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 502);
+}
+
+TEST_F(HttpProxySim, AlwaysReuseSharesAConnectionBetweenClients) {
+  config_.backends[0].http_reuse = conf::HttpReuse::always;
+  start();
+  request(get("/a"));
+  request(get("/b"));
+  request(get("/c"));
+  EXPECT_EQ(server(0).accepted(), 1u);
+  EXPECT_EQ(server_counters(0).reused.get(), 2u);
+}
+
+TEST_F(HttpProxySim, UriAndHeaderHashingKeepAKeyOnItsServer) {
+  config_ = sim_proxy_config(3);
+  config_.backends[0].balance = conf::BalanceAlgorithm::uri;
+  start();
+  const int c = client_->open();
+  const std::vector<std::string> paths = {"/a?x=1", "/b", "/a?x=2", "/c", "/b", "/a", "/c?q", "/b"};
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    client_->send(c, get(paths[i]));
+    ASSERT_TRUE(client_->wait_responses(c, i + 1, 2'000'000));
+  }
+  const auto responses = parse_responses(client_->received(c));
+  std::map<std::string, std::string> server_of;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string path = paths[i].substr(0, paths[i].find('?'));
+    auto [it, fresh] = server_of.emplace(path, responses[i].body);
+    EXPECT_EQ(it->second, responses[i].body) << paths[i];
+  }
+}
+
+TEST_F(HttpProxySim, HeaderHashing) {
+  config_ = sim_proxy_config(3);
+  config_.backends[0].balance = conf::BalanceAlgorithm::hdr;
+  config_.backends[0].hash_header = "X-User";
+  start();
+  const int c = client_->open();
+  std::map<std::string, std::set<std::string>> servers_of;
+  for (int i = 0; i < 12; ++i) {
+    const std::string user = "user" + std::to_string(i % 4);
+    client_->send(c, get("/", "X-User: " + user + "\r\n"));
+    ASSERT_TRUE(client_->wait_responses(c, static_cast<std::size_t>(i + 1), 2'000'000));
+    servers_of[user].insert(parse_responses(client_->received(c)).back().body);
+  }
+  for (const auto& [user, servers] : servers_of) EXPECT_EQ(servers.size(), 1u) << user;
+}
+
+TEST_F(HttpProxySim, FirstFillsAServerUpToMaxconnThenTheNext) {
+  config_ = sim_proxy_config(2);
+  config_.backends[0].balance = conf::BalanceAlgorithm::first;
+  config_.backends[0].servers[0].maxconn = 1;
+  clients_ = 2;
+  ServerBehaviour b;
+  b.delay_us = 100'000;
+  start(b);
+  SimHttpClient& other = *clients_list_[1];
+  const int a = client_->open();
+  const int c = other.open();
+  client_->send(a, get("/"));
+  other.send(c, get("/"));
+  ASSERT_TRUE(client_->wait_responses(a, 1, 2'000'000));
+  ASSERT_TRUE(other.wait_responses(c, 1, 2'000'000));
+  EXPECT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(1).requests().size(), 1u);
+}
+
+TEST_F(HttpProxySim, ErrorfileReplacesTheBuiltInPage) {
+  const std::string page = "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy";
+  config_.frontends[0].errorfiles[503] = conf::ErrorFile{"/etc/dplb/503.http", page};
+  start({}, {}, 1, {false});
+  const int c = request(get("/"));
+  EXPECT_EQ(client_->received(c), page);
+}
+
+TEST_F(HttpProxySim, FinalResponseBeforeTheBodyClosesTheConnection) {
+  ServerBehaviour b{ServerMode::custom};
+  b.answer_on_head = true;
+  b.send_continue = false;
+  b.custom = [](const SimRequest&) {
+    return std::string("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n");
+  };
+  start(b);
+  const int c = client_->open();
+  client_->send(c, "PUT /f HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  EXPECT_EQ(parse_responses(client_->received(c))[0].status, 417);
+  // The body never came: the connection cannot carry another request.
+  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  EXPECT_TRUE(client_->conn(c).eof);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_TRUE(responses[0].head.has_token("connection", "close"));
+}
+
+TEST_F(HttpProxySim, UploadToASlowReaderIsHeldBack) {
+  ServerBehaviour b;
+  b.read_pause_us = 500'000;
+  start(b);
+  const std::string body = pattern(3u << 20);
+  const int c = client_->open();
+  client_->send(c, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  sim_->run_for(400'000);
+  const uint64_t held = sim_->proxy_host().stack->buffered_bytes();
+  EXPECT_LT(held, 3u * proxy_settings_.connection_buffer);
+  EXPECT_GT(held, 0u);
+  ASSERT_TRUE(client_->wait_responses(c, 1, 10'000'000));
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_TRUE(server(0).requests()[0].body == body);
+}
+
+TEST_F(HttpProxySim, MoreSessionsThanOneSlabChunk) {
+  start();
+  std::vector<int> conns;
+  for (int i = 0; i < 300; ++i) {
+    conns.push_back(client_->open());
+    client_->send(conns.back(), get("/" + std::to_string(i)));
+  }
+  ASSERT_TRUE(sim_->run_until(
+      [&] {
+        for (int c : conns) {
+          if (client_->received(c).find("server1") == std::string::npos) return false;
+        }
+        return true;
+      },
+      10'000'000));
+  EXPECT_EQ(proxy().sessions(), 300u);
+  std::vector<dataplane::ProxySessionInfo> info(400);
+  EXPECT_EQ(proxy().write_sessions(info.data(), 400), 300u);
+  EXPECT_EQ(frontend_counters().sessions_max.get(), 300u);
+  EXPECT_EQ(server(0).requests().size(), 300u);
+}
+
+TEST_F(HttpProxySim, ShutdownWithLiveSessionsReleasesEverything) {
+  config_ = sim_proxy_config(2);
+  config_.backends[0].servers[1].maxconn = 1;
+  config_.backends[0].balance = conf::BalanceAlgorithm::uri;
+  clients_ = 1;
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 4u << 20;
+  start(b);
+  // Downloads held up by clients that stopped reading, requests queued for
+  // the server at maxconn, pipelined requests in the proxy's hands.
+  std::vector<int> conns;
+  for (int i = 0; i < 6; ++i) {
+    conns.push_back(client_->open());
+    client_->pause(conns.back());
+    client_->send(conns.back(), get("/" + std::to_string(i)) + get("/x"));
+  }
+  sim_->run_for(200'000);
+  EXPECT_GT(proxy().sessions(), 0u);
+  EXPECT_GT(sim_->proxy_host().stack->buffered_bytes(), 0u);
+  sim_->shutdown();
+  EXPECT_EQ(rte_mempool_avail_count(proxy_pool_), proxy_free_before_);
+  shut_down_ = true;
+}
+
+TEST_F(HttpProxySim, ClientThatStopsReadingTimesOut) {
+  config_.frontends[0].timeout_client = conf::Duration{300'000};
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 8u << 20;
+  start(b);
+  const int c = client_->open();
+  client_->pause(c);
+  client_->send(c, get("/big"));
+  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  EXPECT_TRUE(client_->conn(c).closed);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "cD");
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).open_connections() == 0; }, 1'000'000));
+  EXPECT_EQ(server(0).resets(), 1u);
+}
+
+TEST_F(HttpProxySim, IdlePooledConnectionsArePurged) {
+  start();
+  request(get("/"));
+  EXPECT_EQ(server_counters(0).idle.get(), 1u);
+  sim_->run_for(4'000'000);
+  EXPECT_EQ(server(0).open_connections(), 1u);
+  sim_->run_for(3'000'000);
+  EXPECT_EQ(server_counters(0).idle.get(), 0u);
+  EXPECT_EQ(server(0).open_connections(), 0u);
+}
+
+TEST_F(HttpProxySim, Http10ServerConnectionIsNotReused) {
+  ServerBehaviour b{ServerMode::custom};
+  b.close_after_answer = true;
+  b.custom = [](const SimRequest&) { return std::string("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold"); };
+  start(b);
+  const int c = client_->open();
+  client_->send(c, get("/1"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  client_->send(c, get("/2"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].head.start_line, "HTTP/1.0 200 OK");
+  // The client speaks 1.1 and stays: it is told so in 1.0's terms.
+  EXPECT_TRUE(responses[0].head.has_token("connection", "keep-alive"));
+  EXPECT_EQ(responses[1].body, "old");
+  EXPECT_EQ(server(0).accepted(), 2u);
+  EXPECT_EQ(server_counters(0).reused.get(), 0u);
+  EXPECT_FALSE(client_->conn(c).done());
+}
+
+// Chaos: clients that pipeline, upload, abort, half-close or vanish at
+// random moments, servers that answer, stream, stall, close, reset or send
+// garbage depending on the request, over lossy links. Nothing is checked
+// about the answers; what is checked is that the proxy survives, logs, and
+// comes back to rest with every session, byte and mbuf released (TearDown).
+TEST_F(HttpProxySim, ChaosLeavesNothingBehind) {
+  const uint64_t seed = env_seed(11);
+  config_ = sim_proxy_config(3);
+  config_.backends[0].retries = 1;
+  config_.backends[0].timeout_server = conf::Duration{400'000};
+  config_.backends[0].timeout_connect = conf::Duration{300'000};
+  config_.backends[0].timeout_queue = conf::Duration{300'000};
+  config_.backends[0].servers[1].maxconn = 2;
+  config_.frontends[0].timeout_client = conf::Duration{500'000};
+  config_.frontends[0].timeout_http_request = conf::Duration{300'000};
+  config_.frontends[0].timeout_http_keep_alive = conf::Duration{200'000};
+  clients_ = 6;
+  proxy_settings_.connection_buffer = 32768;
+  ServerBehaviour b;
+  b.stream_bytes = 200000;
+  b.mode_for = [](const SimRequest& r) {
+    const char m = r.target.size() > 1 ? r.target[1] : 'n';
+    switch (m) {
+      case 's': return ServerMode::silent;
+      case 'c': return ServerMode::close;
+      case 'g': return ServerMode::garbage;
+      case 'm': return ServerMode::close_mid_body;
+      case 't': return ServerMode::stall_mid_body;
+      case 'b': return ServerMode::stream;
+      case 'u': return ServerMode::tunnel;
+      case 'e': return ServerMode::echo_head;
+      default: return ServerMode::name;
+    }
+  };
+  start(b, NetProfile{40, 100, 0.01}, seed);
+  SplitMix64 r(seed * 31 + 1);
+  const char modes[] = "nnnnsbcgmteu";
+  auto random_request = [&]() {
+    const char m = modes[r.below(sizeof modes - 1)];
+    const std::string target = std::string("/") + m + std::to_string(r.below(1000));
+    switch (r.below(5)) {
+      case 0: {
+        const std::string body = pattern(r.below(20000));
+        return "POST " + target + " HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+               body;
+      }
+      case 1:
+        return "POST " + target + " HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+               chunk_encode(pattern(r.below(20000)), r.next());
+      case 2:
+        return m == 'u' ? get(target, "Connection: upgrade\r\nUpgrade: websocket\r\n") : get(target);
+      case 3:
+        return std::string("GET / HTTP/1.1\r\n\r\n");  // no Host: 400
+      default:
+        return get(target);
+    }
+  };
+  for (int round = 0; round < 8; ++round) {
+    for (uint32_t i = 0; i < clients_; ++i) {
+      SimHttpClient& cl = *clients_list_[i];
+      const int c = cl.open();
+      std::string bytes;
+      const uint64_t n = 1 + r.below(3);
+      for (uint64_t k = 0; k < n; ++k) bytes += random_request();
+      // Sometimes only part of it.
+      if (r.below(4) == 0) bytes.resize(r.below(bytes.size() + 1));
+      cl.send_in_pieces(c, bytes, r.next(), 1 + r.below(3000));
+      if (r.below(3) == 0) cl.shutdown(c);
+    }
+    for (int t = 0; t < 10; ++t) {
+      sim_->run_for(r.below(60'000));
+      // Some clients give up.
+      SimHttpClient& cl = *clients_list_[r.below(clients_)];
+      const int victim = static_cast<int>(r.below(cl.size()));
+      if (r.below(2) == 0) {
+        cl.abort(victim);
+      } else {
+        cl.close(victim);
+      }
+    }
+  }
+  sim_->run_for(3'000'000);
+  const auto log = take_log();
+  EXPECT_GT(log.size(), 0u) << "seed " << seed;
+  if (std::getenv("DPLB_PROXY_VERBOSE") != nullptr) {
+    std::map<std::string, int> seen;
+    for (const auto& rec : log) ++seen[log_termination(rec) + " " + std::to_string(rec.status)];
+    for (const auto& [k, n] : seen) std::printf("%s: %d\n", k.c_str(), n);
+  }
 }
 
 }  // namespace

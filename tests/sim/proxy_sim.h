@@ -391,6 +391,7 @@ class ProxySim {
     ++frames_sent_;
     if (profile_.loss > 0 && random_.unit() < profile_.loss) {
       ++frames_lost_;
+      if (trace_port_ != 0) trace(frame, "LOST ");
       return;
     }
     const uint8_t* d = frame.data() + 14 + 16;
@@ -408,6 +409,7 @@ class ProxySim {
       in_flight_.pop();
       auto it = hosts_.find(f.destination);
       if (it == hosts_.end() || it->second->stack == nullptr) continue;
+      if (trace_port_ != 0) trace(f.frame, "");
       ++it->second->frames_received;
       if (!deliver_frame(f.frame, it->second->pool, *it->second->stack)) ++unparsed_;
     }
@@ -437,6 +439,9 @@ class ProxySim {
 
   uint64_t now_us() const { return now_us_; }
   void set_step_us(uint64_t us) { step_us_ = us; }
+  // Keeps a line for every frame to or from `port` (delivered or lost).
+  void trace_port(uint16_t port) { trace_port_ = port; }
+  const std::vector<std::string>& trace() const { return trace_; }
   SimHost& host(uint32_t address) { return *hosts_.at(address); }
   SimHost& proxy_host() { return *proxy_host_; }
   dataplane::HttpProxy& proxy() { return *proxy_; }
@@ -455,9 +460,32 @@ class ProxySim {
     }
   };
 
+  void trace(const WireFrame& f, const char* what) {
+    const uint8_t* ip = f.data() + 14;
+    const uint32_t ihl = (ip[0] & 0x0f) * 4u;
+    const uint8_t* t = ip + ihl;
+    auto be16 = [](const uint8_t* p) { return static_cast<uint32_t>(p[0] << 8 | p[1]); };
+    auto be32 = [](const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; };
+    const uint32_t sport = be16(t);
+    const uint32_t dport = be16(t + 2);
+    if (sport != trace_port_ && dport != trace_port_) return;
+    const uint32_t thl = (t[12] >> 4) * 4u;
+    const uint32_t payload = be16(ip + 2) - ihl - thl;
+    const char* names = "FSRPAUEC";
+    std::string flags;
+    for (int i = 0; i < 8; ++i) {
+      if (t[13] & (1 << i)) flags += names[i];
+    }
+    trace_.push_back(std::to_string(now_us_) + " " + what + std::to_string(sport) + ">" + std::to_string(dport) + " " +
+                     flags + " seq " + std::to_string(be32(t + 4)) + " ack " + std::to_string(be32(t + 8)) + " len " +
+                     std::to_string(payload) + " win " + std::to_string(be16(t + 14)));
+  }
+
   NetProfile profile_;
   SplitMix64 random_;
   uint64_t seed_;
+  uint16_t trace_port_ = 0;
+  std::vector<std::string> trace_;
   uint64_t now_us_ = 1'000'000;  // away from zero: zero means "unset" in places
   uint64_t step_us_ = 100;
   uint64_t next_sequence_ = 1;
@@ -530,6 +558,7 @@ class SimHttpClient final : public dataplane::TcpApplication, public SimTicker {
     std::size_t out_offset = 0;
     std::deque<std::string> pieces;
     bool shutdown_after_send = false;
+    bool paused = false;
     std::string in;
     bool done() const { return eof || closed || we_closed; }
   };
@@ -607,9 +636,17 @@ class SimHttpClient final : public dataplane::TcpApplication, public SimTicker {
     k->connected = true;
     pump(*k);
   }
+  // A paused connection reads nothing: its receive window fills and closes.
+  void pause(int i) { conns_[i]->paused = true; }
+  void resume(int i) {
+    Conn& k = *conns_[i];
+    k.paused = false;
+    if (k.conn != nullptr) on_readable(*k.conn);
+  }
+
   void on_readable(dataplane::TcpConnection& c) override {
     Conn* k = static_cast<Conn*>(c.user_data);
-    if (k == nullptr) return;
+    if (k == nullptr || k->paused) return;
     read_all(c, &k->in);
     if (c.end_of_stream() && !k->eof) {
       // Everything has been read; the test decides nothing more here.
@@ -673,6 +710,7 @@ enum class ServerMode : uint8_t {
   close,           // close without answering
   garbage,         // a head that is not HTTP
   close_mid_body,  // a head promising more than is sent, then FIN
+  stall_mid_body,  // a head promising more than is sent, then nothing
   custom,          // whatever `custom` returns, as is
 };
 
@@ -690,7 +728,10 @@ struct ServerBehaviour {
   uint64_t close_delay_us = 0;
   bool answer_on_head = false;  // answer as soon as the head is in, body or not
   uint32_t trickle = 0;         // write at most this many bytes per step (0: as fast as possible)
+  uint64_t read_pause_us = 0;   // read nothing for this long after accepting (the window fills)
   std::function<std::string(const SimRequest&)> custom;
+  // When set, picks the mode for each request (`mode` otherwise).
+  std::function<ServerMode(const SimRequest&)> mode_for;
 };
 
 class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
@@ -716,6 +757,8 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
     bool peer_eof = false;
     bool closed = false;
     bool discard = false;        // answer_on_head: everything after is dropped
+    uint64_t read_from_us = 0;   // read_pause_us
+    ServerMode mode = ServerMode::name;  // of the request being answered
     dataplane::TcpCloseReason reason{};
     uint32_t requests = 0;
   };
@@ -739,6 +782,8 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
     for (const auto& c : conns_) n += c->conn != nullptr ? 1 : 0;
     return n;
   }
+  // Bytes queued for sending on all connections.
+  uint64_t bytes_sent() const { return bytes_sent_; }
   // Bytes received on all connections, requests or not.
   uint64_t bytes_received() const {
     uint64_t n = 0;
@@ -752,11 +797,12 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
     Conn& k = *conns_.back();
     k.id = static_cast<int>(conns_.size() - 1);
     k.conn = &c;
+    k.read_from_us = sim_.now_us() + behaviour_.read_pause_us;
     c.user_data = &k;
   }
   void on_readable(dataplane::TcpConnection& c) override {
     Conn* k = static_cast<Conn*>(c.user_data);
-    if (k == nullptr) return;
+    if (k == nullptr || sim_.now_us() < k->read_from_us) return;
     read_all(c, &k->in);
     if (c.end_of_stream()) k->peer_eof = true;
     process(*k);
@@ -776,7 +822,12 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
     if (reason == dataplane::TcpCloseReason::reset) ++resets_;
   }
   void tick(uint64_t now_us) override {
-    for (auto& k : conns_) {
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      auto& k = conns_[i];
+      if (k->conn != nullptr && behaviour_.read_pause_us != 0 && now_us >= k->read_from_us &&
+          k->conn->readable() > 0) {
+        on_readable(*k->conn);
+      }
       if (k->conn != nullptr && behaviour_.trickle != 0) {
         pump(*k);
         process(*k);
@@ -814,6 +865,10 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
       return;
     }
     if (k.tunnel) {
+      if (k.in.find("abort!", k.in_offset) != std::string::npos) {  // the test wants a reset
+        finish(k, true);
+        return;
+      }
       k.out.append(k.in.substr(k.in_offset));
       k.in_offset = k.in.size();
       pump(k);
@@ -892,13 +947,14 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
     const bool close = r.head.has_token("connection", "close") ||
                        (r.version == "HTTP/1.0" && !r.head.has_token("connection", "keep-alive"));
     const std::string connection = close ? "Connection: close\r\n" : "";
+    k.mode = behaviour_.mode_for ? behaviour_.mode_for(r) : behaviour_.mode;
     auto ok = [&](const std::string& body) {
       std::string s = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
                       "\r\nX-Server: " + name_ + "\r\n" + connection + "\r\n";
       if (!is_head) s += body;
       return s;
     };
-    switch (behaviour_.mode) {
+    switch (k.mode) {
       case ServerMode::name:
         k.out += ok(name_);
         break;
@@ -932,13 +988,13 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
       case ServerMode::garbage:
         k.out += "this is not HTTP\r\n\r\n";
         break;
-      case ServerMode::close_mid_body: {
+      case ServerMode::close_mid_body:
+      case ServerMode::stall_mid_body:
         k.out += "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
         k.out += std::string(1000, 'x');
         k.busy = true;
-        k.close_after = true;
+        k.close_after = k.mode == ServerMode::close_mid_body;
         break;
-      }
       case ServerMode::custom:
         k.out += behaviour_.custom(r);
         break;
@@ -951,6 +1007,7 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
   void pump(Conn& k) {
     for (;;) {
       if (k.conn == nullptr) return;
+      const std::size_t before = k.out_offset;
       if (behaviour_.trickle != 0) {
         // A few bytes per step: heads and bodies arrive in many pieces.
         const std::size_t n = std::min<std::size_t>(behaviour_.trickle, k.out.size() - k.out_offset);
@@ -958,6 +1015,7 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
       } else {
         write_some(*k.conn, k.out, &k.out_offset);
       }
+      bytes_sent_ += k.out_offset - before;
       if (k.out_offset < k.out.size()) return;
       k.out.clear();
       k.out_offset = 0;
@@ -986,7 +1044,7 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
       k.out = std::move(piece);
     }
     // Answer complete.
-    if (k.busy && behaviour_.mode != ServerMode::silent) k.busy = false;
+    if (k.busy && k.mode != ServerMode::silent && k.mode != ServerMode::stall_mid_body) k.busy = false;
     if (k.close_after) {
       finish(k, false);
       return;
@@ -1000,6 +1058,7 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<SimRequest> requests_;
   std::size_t resets_ = 0;
+  uint64_t bytes_sent_ = 0;
 };
 
 // ---- A whole setup ---------------------------------------------------------
