@@ -20,15 +20,25 @@ sender's CPU: CPU 0 would be charged the peers' TCP receive processing and
 not the load balancer's own (see docs/performance.md, "HTTP proxy").
 
 For each load balancer and mode (keep-alive: wrk's default; close: wrk -H
-"Connection: close", one request per connection), after a warm-up: wrk -t1
--cN -dS --latency, and from /proc/stat the CPU 0 time (user + nice + system +
-irq + softirq + steal; idle and iowait excluded) over the run, per request.
-The load balancer's own process time (/proc/PID/stat utime + stime) and what
-other tasks used on CPU 0 are printed too.
+"Connection: close", one request per connection) a freshly started load
+balancer gets a warm-up, then wrk -t1 -cN -dS --latency. Printed per run:
+requests/s, wrk's latency percentiles, errors (socket errors and non-2xx),
+and the CPU 0 time per request two ways: from the /proc/stat busy fields
+(user + nice + system + irq + softirq + steal; idle and iowait excluded),
+which the kernel samples at each tick, and as wall-clock time minus idle and
+iowait, which a tickless kernel keeps exactly. The first misses much of the
+work done in short bursts between idle periods (dplb's worker sleeping
+idle_sleep_us), so read the second. Also the load balancer process's own
+time, CPU 1's load, and the CPU time other programs took meanwhile: a run
+they disturbed is run again (--retries), after waiting for a quiet machine.
+For dplb, its own counters after each run: TIME_WAIT, failed connections to
+the servers, retransmissions, drops.
 
 HAProxy gets lb1's addresses (10.99.1.2/24 on front, 10.99.2.2/24 on back)
 only while it runs; dplb opens the same links through net_af_packet with
-the kernel's addresses removed.
+the kernel's addresses removed. After each load balancer stops, what the
+servers and the client still hold towards lb1 is dropped (ss -K): dplb does
+not reset its connections when it stops.
 """
 
 import argparse
@@ -102,7 +112,7 @@ socket = "{socket}"
 level = "notice"
 
 [tcp]
-# Linux keeps up to net.ipv4.tcp_max_tw_buckets (131072 on this machine)
+{time_wait}# Linux keeps up to net.ipv4.tcp_max_tw_buckets (131072 on this machine)
 # TIME_WAIT sockets on top of its open connections; dplb counts TIME_WAIT in
 # max_connections (default 65536), which a close-mode run at several thousand
 # connections/s would fill (a TIME_WAIT on each side of every request).
@@ -198,11 +208,17 @@ def user_process_ticks(exclude):
 
 
 def foreign_ticks(a, b):
-    """CPU ticks other programs used between two user_process_ticks() snapshots."""
+    """CPU ticks other programs used between two user_process_ticks() snapshots. A process
+    that exited in between took its whole time (before the first snapshot too) into its
+    parent's cutime: that earlier part is taken off again."""
     total = 0
     for pid, (start, ticks) in b.items():
         before = a.get(pid)
         total += ticks - before[1] if before is not None and before[0] == start else ticks
+    for pid, (start, ticks) in a.items():
+        after = b.get(pid)
+        if after is None or after[0] != start:
+            total -= ticks
     return max(0, total)
 
 
@@ -400,6 +416,16 @@ class Bench:
                 proc.wait(timeout=5)
         if self.lab is not None:
             self.remove_addresses()
+            self.clear_peer_connections()
+
+    def clear_peer_connections(self):
+        """Drops what the servers and the client still hold towards lb1. dplb does not reset
+        its connections when it stops, so nginx keeps them open (up to its keepalive_timeout);
+        the next dplb would choose the same local ports, meet those stale connections and
+        wait a SYN retransmission (1 s) on each."""
+        for i in (1, 2, 3):
+            self.lab.run(f"srv{i}", "ss", "-K", "dst", BACK_ADDR, check=False)
+        self.lab.run("client", "ss", "-K", "dst", VIP, check=False)
 
     def curl_ok(self, timeout=2):
         res = self.lab.run("client", "curl", "-sS", "--max-time", str(timeout), URL, check=False,
@@ -459,7 +485,9 @@ class Bench:
         with open(cfg, "w") as f:
             f.write(DPLB_CFG.format(idle_sleep_us=self.args.idle_sleep_us, cpu=LB_CPU, socket=sock,
                                     vip=VIP, back=BACK_ADDR,
-                                    max_connections=self.args.max_connections))
+                                    max_connections=self.args.max_connections,
+                                    time_wait=(f'time_wait = "{self.args.dplb_time_wait}"\n'
+                                               if self.args.dplb_time_wait else "")))
         res = labmod.sh(self.args.dplb, "-c", cfg, "--check", check=False)
         if res.returncode != 0:
             raise BenchError(f"dplb --check refuses the configuration:\n{res.stdout}{res.stderr}")
@@ -470,6 +498,33 @@ class Bench:
                              f"proxy wired into the appliance yet?)\n" + self.output("dplb"))
         self.dplb_sock = sock
 
+    def dplb_health(self):
+        """dplb's own account of trouble during the run: drops, retransmissions, failed
+        connections to the servers."""
+        def num(text, key):
+            m = re.search(rf"\b{re.escape(key)}\s+(\d+)", text)
+            return int(m.group(1)) if m else 0
+        try:
+            tcp = self.dplb_ctl("show", "tcp")
+            backends = self.dplb_ctl("show", "backends")
+            ports = self.dplb_ctl("show", "ports")
+        except (subprocess.SubprocessError, OSError) as e:
+            return f"dplb ctl failed: {e}"
+        rx_missed = sum(int(v) for v in re.findall(r"rx-missed (\d+)", ports))
+        rx_nombuf = sum(int(v) for v in re.findall(r"rx-nombuf (\d+)", ports))
+        tx_full = sum(int(v) for v in re.findall(r"tx-full (\d+)", ports))
+        parts = [f"time-wait {num(tcp, 'time-wait')}", f"time-wait-reused {num(tcp, 'time-wait-reused')}",
+                 f"no-port {num(tcp, 'no-port')}", f"connect-errors {num(backends, 'connect-errors')}",
+                 f"5xx {num(backends, '5xx')}", f"retransmits {num(tcp, 'retransmits')}",
+                 f"syn-retransmits {num(tcp, 'syn-retransmits')}",
+                 f"resets-received {num(tcp, 'resets-received')}", f"rx-missed {rx_missed}",
+                 f"rx-nombuf {rx_nombuf}", f"tx-full {tx_full}"]
+        text = "dplb counters: " + ", ".join(parts)
+        if num(tcp, "no-port"):
+            text += ("; it ran out of local ports towards the servers (every one of them in "
+                     "TIME_WAIT): requests waited for retries and some got 503")
+        return text
+
     def dplb_ctl(self, *words):
         res = subprocess.run([self.args.dplb, "ctl", "-s", self.dplb_sock, *words], text=True,
                              capture_output=True, timeout=10)
@@ -477,12 +532,40 @@ class Bench:
 
     # one measurement
 
+    def start(self, lb):
+        """A fresh load balancer: no TIME_WAIT, pool or counter left from an earlier run."""
+        if lb == "haproxy":
+            self.start_haproxy()
+        else:
+            self.start_dplb()
+
+    def idle_check(self, lb):
+        """Starts the load balancer once to show where its threads run and what it costs
+        with no traffic. False if it cannot be started."""
+        try:
+            self.start(lb)
+        except BenchError as e:
+            print(f"tools/bench http: {e}", file=sys.stderr)
+            self.stop_lb()
+            return False
+        log(f"{lb} threads (allowed CPUs/last CPU): {threads_placement(self.lb_proc.pid)}")
+        self.idle_load(lb)
+        self.stop_lb()
+        return True
+
     def measure(self, lb, mode):
-        """Runs one case; runs it again (up to --retries times) when other programs used
-        CPU 0 or CPU 1 during it, and keeps the least disturbed run."""
+        """Runs one case on a freshly started load balancer; runs it again (up to --retries
+        times, each time on a new instance) when other programs used the CPUs during it, and
+        keeps the least disturbed run."""
         best = None
         for attempt in range(self.args.retries + 1):
-            f, out = self.measure_once(lb, mode)
+            self.start(lb)
+            try:
+                f, out = self.measure_once(lb, mode)
+                f["placement"] = threads_placement(self.lb_proc.pid)
+                f["health"] = self.dplb_health() if lb == "dplb" else ""
+            finally:
+                self.stop_lb()
             if best is None or f["disturbed"] < best[0]["disturbed"]:
                 best = (f, out)
             if f["disturbed"] <= self.args.disturbed_limit:
@@ -495,7 +578,9 @@ class Bench:
         self.results.append((lb, mode, f))
         self.print_row(lb, mode, f)
         log(f"{lb} {mode}: the servers logged {f['server_requests']} requests over "
-            f"{f['server_connections']} connections")
+            f"{f['server_connections']} connections; threads after the run: {f['placement']}")
+        if f["health"]:
+            log(f"{lb} {mode}: {f['health']}")
         if f["errors"]:
             log(f"{lb} {mode}: {f.get('socket_detail', '')} non-2xx {f['non2xx']}")
         if self.args.verbose:
@@ -655,9 +740,15 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="wrk -t")
     ap.add_argument("--only", choices=["haproxy", "dplb"], help="run one load balancer")
     ap.add_argument("--mode", choices=["keepalive", "close"], help="run one mode")
-    ap.add_argument("--idle-sleep-us", type=int, default=50, help="dplb's [dataplane] idle_sleep_us")
+    ap.add_argument("--idle-sleep-us", type=int, default=100,
+                    help="dplb's [dataplane] idle_sleep_us (default 100: see docs/performance.md)")
     ap.add_argument("--max-connections", type=int, default=262144,
                     help="dplb's [tcp] max_connections (TIME_WAIT included)")
+    ap.add_argument("--dplb-time-wait", metavar="DURATION",
+                    help="dplb's [tcp] time_wait (default: dplb's own, 1m). dplb closes the "
+                         "server connections its pool cannot keep and holds each in TIME_WAIT; "
+                         "with one request per client connection that uses up the local ports "
+                         "towards each server (28232) within a run")
     ap.add_argument("--rps", choices=["on", "off"], default="on",
                     help="receive work on the receiver's CPU (default on; see the module doc)")
     ap.add_argument("--quiet-threshold", type=float, default=15.0,
@@ -702,7 +793,8 @@ def main(argv=None):
     log(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency after "
         f"{args.warmup} s of warm-up; load balancer on CPU {LB_CPU}, nginx x3 and wrk on CPU "
         f"{PEER_CPU}; RPS {'on' if args.rps else 'off'}; dplb idle_sleep_us "
-        f"{args.idle_sleep_us}")
+        f"{args.idle_sleep_us}, time_wait {args.dplb_time_wait or 'default'}; a fresh load "
+        f"balancer for every run")
     log("columns: latency from wrk --latency; cpu0% = CPU 0 busy over the run and us/req = CPU 0 "
         "time per request, both from the /proc/stat busy fields (user+nice+system+irq+softirq+"
         "steal, sampled at each tick), split into user, kernel (system+irq+softirq) and steal; "
@@ -717,24 +809,11 @@ def main(argv=None):
         bench.up()
         print(Bench.HEADER, flush=True)
         for lb in lbs:
-            try:
-                if lb == "haproxy":
-                    bench.start_haproxy()
-                else:
-                    bench.start_dplb()
-            except BenchError as e:
-                print(f"tools/bench http: {e}", file=sys.stderr)
+            if bench.idle_check(lb):
+                for mode in modes:
+                    bench.measure(lb, mode)
+            else:
                 status = 1
-                bench.stop_lb()
-                continue
-            log(f"{lb} threads (allowed CPUs/last CPU): {threads_placement(bench.lb_proc.pid)}")
-            bench.idle_load(lb)
-            for mode in modes:
-                bench.measure(lb, mode)
-            if lb == "dplb" and args.verbose:
-                print(bench.dplb_ctl("show", "lcores"))
-            log(f"{lb} threads after the runs: {threads_placement(bench.lb_proc.pid)}")
-            bench.stop_lb()
         bench.summary()
     except BenchError as e:
         print(f"tools/bench http: {e}", file=sys.stderr)
