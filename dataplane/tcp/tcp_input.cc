@@ -472,8 +472,20 @@ void TcpStack::syn_sent_input(TcpConnection& c, const TcpSegment& s) {
 }
 
 void TcpStack::update_window(TcpConnection& c, const TcpSegment& s) {
-  // RFC 9293 3.10.7.4: only from a segment no older than the last update.
-  if (seq_lt(c.snd_wl1_, s.sequence) || (c.snd_wl1_ == s.sequence && seq_le(c.snd_wl2_, s.acknowledgement))) {
+  // The window counts from SEG.ACK while we use it from SND.UNA, so it must
+  // come with an ACK that is SND.UNA or newer. RFC 9293 3.10.7.4: never from
+  // an ACK below SND.UNA (a reordered segment; Linux's tcp_ack ignores its
+  // window too); from a segment no older than the last update; and, as
+  // Linux's tcp_may_update_window, from any ACK of new data, whose window is
+  // as recent as its ACK even when its sequence number is old (a
+  // retransmission overtaking newer segments). Otherwise SND.UNA + SND.WND
+  // lands beyond the edge the peer advertised: what is sent there is
+  // dropped, and so are our pure ACKs (their sequence number is past the
+  // peer's window), which deadlocks a peer whose window stays closed until
+  // it hears from us.
+  if (seq_lt(s.acknowledgement, c.snd_una_)) return;
+  if (seq_gt(s.acknowledgement, c.snd_una_) || seq_lt(c.snd_wl1_, s.sequence) ||
+      (c.snd_wl1_ == s.sequence && seq_le(c.snd_wl2_, s.acknowledgement))) {
     const uint32_t before = c.snd_wnd_;
     c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
     c.max_snd_wnd_ = std::max(c.max_snd_wnd_, c.snd_wnd_);

@@ -260,7 +260,11 @@ void TcpStack::sack_recovery(TcpConnection& c) {
       c.high_rxt_ = hole + 1;
       continue;
     }
-    length = std::min({length, static_cast<uint32_t>(c.mss_), queued_end - hole});
+    // A retransmission never reaches past SND.MAX: bytes there are new data,
+    // which only rule 2 sends (and counts in SND.MAX). Rule 3's limit is the
+    // highest SACKed byte, which is 0 once a cumulative ACK emptied the
+    // scoreboard during recovery, and 0 compares as far ahead.
+    length = std::min({length, static_cast<uint32_t>(c.mss_), queued_end - hole, c.snd_max_ - hole});
     if (!send_data(c, hole, length, false)) return;
     c.high_rxt_ = hole + length;
   }
