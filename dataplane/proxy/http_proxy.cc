@@ -19,8 +19,6 @@ constexpr uint32_t kChunk = 256;
 constexpr uint64_t kPoolIdleUs = 5'000'000;
 constexpr uint32_t kPoolMaxIdle = 256;
 constexpr uint32_t kRewriteCapacity = 32768;
-// How long a closing client connection is drained at most (end_session).
-constexpr uint32_t kLingerMs = 1000;
 
 }  // namespace
 
@@ -79,9 +77,15 @@ void HttpProxy::adopt(const ProxySnapshot* snapshot) {
   snapshot_ = snapshot;
   for (std::size_t b = 0; b < balancers_.size() && b < snapshot->backends.size(); ++b) {
     balancers_[b].adopt(&snapshot->backends[b].table);
+    const auto& servers = snapshot->backends[b].table.servers();
+    // A server that went down (or to maintenance, or drain) first: its
+    // queue must not be served by connecting to it.
+    for (std::size_t s = 0; s < servers.size(); ++s) {
+      if (!servers[s].usable) redistribute(static_cast<uint16_t>(b), static_cast<uint16_t>(s));
+    }
     // A server may have become usable, or a weight grown: waiting requests
     // get another chance.
-    for (std::size_t s = 0; s < snapshot->backends[b].servers.size(); ++s) {
+    for (std::size_t s = 0; s < servers.size(); ++s) {
       dequeue(static_cast<uint16_t>(b), static_cast<uint16_t>(s));
     }
   }
@@ -265,7 +269,11 @@ void HttpProxy::end_session(Session& s) {
     s.phase = Phase::request_head;
     s.lingering = true;
     s.client->shutdown_write();
-    arm(s, std::min(frontend(s).timeout_client_ms, kLingerMs));
+    // How long to drain: HAProxy's H1 mux gives a closing connection
+    // `timeout client-fin`, and `timeout client` when that is not set
+    // (h1c->shut_timeout in mux_h1.c); dplb has no client-fin setting, so
+    // it is timeout_client.
+    arm(s, frontend(s).timeout_client_ms);
     return;
   }
   s.client->user_data = nullptr;
@@ -312,7 +320,15 @@ void HttpProxy::close_link(ServerLink& link, bool abort) {
   }
   if (link.conn != nullptr) {
     link.conn->user_data = nullptr;
-    if (abort) {
+    // The side that closes first keeps TIME_WAIT, which on a connection to a
+    // server holds one of the few local ports towards it (28232 by default,
+    // for 60 s): one request per connection at a few thousand a second runs
+    // out of them. So, as HAProxy (FD_LINGER_RISK on every server socket in
+    // tcp_connect_server, cleared by conn_sock_read0 once the server's FIN
+    // was read; SO_LINGER 0 on close otherwise), a server connection is only
+    // closed gracefully after the server closed its side, which makes ours
+    // the passive close; before that it is reset.
+    if (abort || !link.conn->end_of_stream()) {
       link.conn->abort();
     } else {
       link.conn->close();
@@ -405,7 +421,9 @@ void HttpProxy::dequeue(uint16_t b, uint16_t server) {
   // Requests waiting for this very server first (their key chose it), then
   // any request of the backend, which the balancer places anew.
   Queue& sq = server_queues_[b][server];
-  while (sq.head != nullptr && balancer.has_room(server)) {
+  const auto& servers = snapshot_->backends[b].table.servers();
+  const bool usable = server < servers.size() && servers[server].usable;
+  while (usable && sq.head != nullptr && balancer.has_room(server)) {
     Session& s = *sq.head;
     unqueue(s);
     s.queue_done_us = now_us_;
@@ -430,6 +448,23 @@ void HttpProxy::dequeue(uint16_t b, uint16_t server) {
     sc.current.increment();
     sc.current_max.observe(balancer.in_flight(s.server));
     connect(s);
+  }
+}
+
+// As HAProxy's pendconn_redistribute (queue.c), called when a server goes
+// down: with option redispatch the requests waiting for that server go to
+// the backend's queue, which places them anew (after those already there:
+// they keep no priority); without it they stay, and either the server comes
+// back or timeout_queue answers 503 (sQ).
+void HttpProxy::redistribute(uint16_t b, uint16_t server) {
+  if (!snapshot_->backends[b].redispatch) return;
+  Queue& sq = server_queues_[b][server];
+  while (sq.head != nullptr) {
+    Session& s = *sq.head;
+    unqueue(s);
+    counters_.backends[b].redispatches.increment();
+    s.server = kNoIndex;
+    enqueue(s, false);
   }
 }
 

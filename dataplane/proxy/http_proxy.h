@@ -138,6 +138,10 @@ class HttpProxy final : public TcpApplication {
     bool lingering = false;
     bool response_until_close = false;
     bool redispatch = false;        // retry_wait: the next attempt picks a server anew
+    // RFC 9110 9.2.2: sending it twice has the effect of sending it once, so
+    // it may be replayed after it may have reached a server.
+    bool request_idempotent = false;
+    bool counted_on_server = false;  // this request is in its server's `total` already
     uint8_t client_version_minor = 1;
     uint16_t retries = 0;
     uint16_t status = 0;
@@ -234,12 +238,17 @@ class HttpProxy final : public TcpApplication {
   void linger_readable(Session& s);
   ServerLink* new_link();
   void free_link(ServerLink& link);
+  // abort: reset at once. Otherwise a graceful close when the server has
+  // closed its side already, and a reset when it has not (see close_link).
   void close_link(ServerLink& link, bool abort);
   void release_link(Session& s);  // end of exchange: pool, keep or close
   HeadBuffer* take_buffer();
   void give_buffer(HeadBuffer*& buffer);
   void release_slot(Session& s);
   void dequeue(uint16_t backend, uint16_t server);
+  // A server that may no longer take traffic: its queue goes to the
+  // backend's (option redispatch), or waits there (see adopt).
+  void redistribute(uint16_t backend, uint16_t server);
   void enqueue(Session& s, bool on_server);
   void unqueue(Session& s);
   void pool_push(ServerLink& link);
@@ -248,6 +257,7 @@ class HttpProxy final : public TcpApplication {
   void purge_pools();
   void arm(Session& s, uint32_t timeout_ms);
   void timer_fired(Session& s);
+  char tunnel_timeout_side(const Session& s) const;
   void reset_exchange(Session& s);
   void log_exchange(Session& s);
   rte_mbuf* copy_to_mbufs(const char* data, uint32_t length);

@@ -26,6 +26,17 @@ std::string_view uri_path(std::string_view target) {
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
+// RFC 9110 9.2.2: the methods whose intended effect of several identical
+// requests is that of one. POST, PATCH and CONNECT (and unknown methods)
+// are not; a proxy must not send those again on its own once they may have
+// reached a server.
+bool idempotent(std::string_view method) {
+  for (const char* m : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) {
+    if (method == m) return true;  // methods are case-sensitive (RFC 9110 9.1)
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpProxy::Gather HttpProxy::gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes) {
@@ -155,6 +166,7 @@ void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, u
   s.client_keep_alive = head.keep_alive;
   s.client_version_minor = head.version_minor;
   s.request_is_head = http_token_equal(head.method, "HEAD");
+  s.request_idempotent = idempotent(head.method);
   s.upgrade = head.upgrade;
   if (head.chunked) {
     s.request_body.expect_chunked();
@@ -246,7 +258,11 @@ void HttpProxy::send_request(Session& s) {
   ServerLink& link = *s.link;
   s.phase = Phase::exchanging;
   ServerCounters& sc = server_counters(s.backend, s.server);
-  sc.total.increment();
+  // A request sent again after its connection failed under it (replay) is
+  // still one request for the server's total; the failed attempt shows as
+  // a retry (server_gone).
+  if (!s.counted_on_server) sc.total.increment();
+  s.counted_on_server = true;
   sc.last_request_us.add(now_us_ - sc.last_request_us.get());
   const uint32_t head_bytes = s.pending_head->pkt_len;
   sc.bytes_in.add(head_bytes);

@@ -49,7 +49,13 @@ void HttpProxy::connect(Session& s) {
     s.link = link;
     s.connect_done_us = now_us_;
     sc.reused.increment();
-    if (s.request_done && s.pending_head != nullptr) s.replay = rte_pktmbuf_clone(s.pending_head, pool_);
+    // Kept for a replay only when sending it twice is harmless: HAProxy
+    // never sends a request again once a connection to the server was
+    // established (`retries` counts connection attempts; L7 retries are
+    // opt-in), so dplb's replay is limited to what RFC 9110 9.2.2 allows.
+    if (s.request_done && s.request_idempotent && s.pending_head != nullptr) {
+      s.replay = rte_pktmbuf_clone(s.pending_head, pool_);
+    }
     send_request(s);
     return;
   }
@@ -355,8 +361,12 @@ void HttpProxy::server_gone(ServerLink& link, TcpCloseReason reason) {
   if (!session.response_head_done) {
     if (session.replay != nullptr) {
       // A reused connection the server had already given up on: the request
-      // goes again, on another connection.
+      // goes again, on another connection to the same server. The attempt
+      // counts as a retry there, not as a second request or an error.
       close_link(link, true);
+      ++session.retries;
+      server_counters(session.backend, session.server).retries.increment();
+      counters_.backends[session.backend].retries.increment();
       session.pending_head = session.replay;
       session.replay = nullptr;
       connect(session);
@@ -428,6 +438,7 @@ void HttpProxy::reset_exchange(Session& s) {
   s.server = kNoIndex;
   s.request_done = s.response_head_done = s.response_done = false;
   s.request_is_head = s.upgrade = s.waiting_on_client = s.redispatch = s.response_until_close = false;
+  s.request_idempotent = s.counted_on_server = false;
   s.server_keep_alive = true;
   s.retries = 0;
   s.status = 0;
@@ -502,10 +513,25 @@ void HttpProxy::timer_fired(Session& s) {
         }
         return;
       }
-      fail(s, s.waiting_on_client ? 'c' : 's', 'D');
+      fail(s, s.phase == Phase::tunnel ? tunnel_timeout_side(s) : (s.waiting_on_client ? 'c' : 's'), 'D');
       return;
     }
   }
+}
+
+// Who a tunnel's inactivity timeout is blamed on. waiting_on_client is
+// about the exchange before the 101 and means nothing here. HAProxy arms
+// timeout tunnel on both channels; a side's read timeout is refreshed by
+// writes to it too (unless option independent-streams), so when it fires
+// nothing moved either way, and process_stream looks at the request
+// channel first: a client-side timeout, cD. The exception is a server that
+// does not take what the client sent (bytes still unacknowledged in its
+// send queue while the client's is empty): the request channel's write
+// timeout, a server-side one, sD.
+char HttpProxy::tunnel_timeout_side(const Session& s) const {
+  const bool server_stuck = s.link != nullptr && s.link->conn != nullptr && s.link->conn->send_queued() != 0;
+  const bool client_stuck = s.client != nullptr && s.client->send_queued() != 0;
+  return server_stuck && !client_stuck ? 's' : 'c';
 }
 
 void HttpProxy::log_exchange(Session& s) {

@@ -46,8 +46,9 @@ inline constexpr uint32_t ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return (uint32_t{a} << 24) | (uint32_t{b} << 16) | (uint32_t{c} << 8) | d;
 }
 
-// The byte at `offset` of a streamed body: a pattern with period 251, so a
-// byte lost, doubled or moved shows.
+// The byte at `offset` of a streamed body: printable, and shifting every
+// 251 bytes so that no short period repeats; a byte lost, doubled or moved
+// shows.
 inline char body_pattern(uint64_t offset) { return static_cast<char>('!' + (offset * 7 + offset / 251) % 90); }
 
 inline std::string lower(std::string_view s) {

@@ -12,8 +12,10 @@
 // and, as a baseline, the same clients talking to the same servers directly.
 // Two modes, as tools/bench http runs wrk: keep-alive (every client
 // connection carries request after request) and close (every request on a
-// new client connection, "Connection: close"; the proxy still reuses its
-// server connections).
+// new client connection, "Connection: close"). In close mode every request
+// is its client connection's first, which http_reuse safe never sends over
+// a shared server connection (HAProxy's rule): one server connection per
+// request, which the proxy resets when it gives it up (no TIME_WAIT).
 //
 // Figures per mode:
 //   whole      CPU time of this thread (CLOCK_THREAD_CPUTIME_ID) per request:
