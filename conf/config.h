@@ -221,6 +221,70 @@ struct FrontendConfig {
   KeyPositions positions;
 };
 
+// ---- VRRP: [[vrrp]] ------------------------------------------------------
+// One virtual router (keepalived's vrrp_instance) sharing virtual addresses
+// with other routers on one [[port]], by VRRP version 2 (RFC 3768) or 3
+// (RFC 9568), interoperable with keepalived. Names and defaults follow
+// keepalived's (docs/config.md section 6h).
+
+// The state an instance starts in (keepalived's `state`).
+enum class VrrpState : uint8_t { backup, master };
+
+inline const char* vrrp_state_name(VrrpState s) { return s == VrrpState::master ? "MASTER" : "BACKUP"; }
+
+// How a VRRPv3 advertisement over IPv4 is checksummed when sent: with the
+// IPv4 pseudo-header (RFC 5798 as keepalived reads it, its default), or
+// without it (RFC 9568, keepalived's v3_checksum_as_v2). Received adverts
+// are accepted in either form.
+enum class VrrpV3Checksum : uint8_t { pseudo_header, rfc9568 };
+
+inline const char* vrrp_v3_checksum_name(VrrpV3Checksum c) {
+  return c == VrrpV3Checksum::rfc9568 ? "rfc9568" : "pseudo-header";
+}
+
+inline constexpr uint8_t kVrrpPriorityOwner = 255;    // the address owner (RFC 3768 5.3.4)
+inline constexpr uint8_t kVrrpPriorityDefault = 100;  // keepalived's VRRP_PRIO_DFL
+inline constexpr std::size_t kVrrpAuthPassBytes = 8;  // the v2 Authentication Data field
+
+// While `backend` has no usable server, the instance's priority moves by
+// `weight`; weight 0 puts the instance in FAULT instead (keepalived's
+// track_script with weight 0): it stops advertising and gives up its
+// addresses until a server of the backend is up again.
+struct VrrpTrackBackend {
+  std::string backend;
+  int32_t weight = 0;  // -254..254
+  SourcePosition where;
+  KeyPositions positions;
+};
+
+struct VrrpConfig {
+  std::string name;                                      // keepalived: vrrp_instance NAME
+  std::string port;                                      // the [[port]] it runs on (keepalived: interface)
+  VrrpState state = VrrpState::backup;
+  uint8_t virtual_router_id = 0;                         // 1..255, required
+  uint8_t priority = kVrrpPriorityDefault;               // resolved: as written, else 255 for MASTER, else 100
+  uint8_t version = 2;                                   // 2 or 3
+  uint16_t advert_int_cs = 100;                          // centiseconds; v2: whole seconds 1..255, v3: 1..4095
+  std::string auth_pass;                                 // v2 PASS authentication, at most 8 bytes; empty: none
+  bool preempt = true;                                   // false: keepalived's nopreempt
+  Duration preempt_delay{0};                             // 0..1000s
+  std::vector<Ipv4Prefix> virtual_addresses;             // at least one, each inside the port's subnet
+  std::vector<SourcePosition> virtual_address_positions; // of each entry, for the checks across instances
+  uint32_t garp_repeat = 5;                              // gratuitous ARPs per address in a burst
+  Duration garp_delay{5'000'000};                        // the second burst after becoming master; 0: none
+  Duration garp_refresh{0};                              // a burst this often while master; 0: never
+  std::vector<Ipv4Address> unicast_peers;                // empty: multicast to 224.0.0.18
+  std::vector<SourcePosition> unicast_peer_positions;
+  bool use_vmac = false;                                 // 00:00:5e:00:01:VRID as the source MAC while master
+  VrrpV3Checksum v3_checksum = VrrpV3Checksum::pseudo_header;
+  std::vector<VrrpTrackBackend> track_backends;
+  std::string notify;                                    // absolute path of an executable; empty: none
+  SourcePosition where;
+  KeyPositions positions;
+
+  Duration advert_interval() const { return Duration{int64_t{advert_int_cs} * 10'000}; }
+};
+
 struct Config {
   std::string file;
   DataplaneConfig dataplane;
@@ -232,6 +296,7 @@ struct Config {
   std::vector<RouteConfig> routes;
   std::vector<FrontendConfig> frontends;
   std::vector<BackendConfig> backends;
+  std::vector<VrrpConfig> vrrp;
   KeyPositions positions;
 
   // Index of the port whose subnet contains `a`, or -1.
@@ -240,6 +305,29 @@ struct Config {
       if (ports[i].address.contains(a)) return static_cast<int>(i);
     }
     return -1;
+  }
+
+  // Whether traffic to `a` has somewhere to go, as the route table will see
+  // it: a connected subnet, a [[route]], or a port's gateway.
+  bool has_route(Ipv4Address a) const {
+    for (const auto& p : ports) {
+      if (p.positions.count("address") && p.address.contains(a)) return true;
+      if (p.gateway) return true;
+    }
+    for (const auto& r : routes) {
+      if (r.positions.count("destination") && r.destination.contains(a)) return true;
+    }
+    return false;
+  }
+
+  // The [[vrrp]] instance that has `a` among its virtual_addresses, or null.
+  const VrrpConfig* vrrp_owning(Ipv4Address a) const {
+    for (const auto& v : vrrp) {
+      for (const auto& p : v.virtual_addresses) {
+        if (p.address == a) return &v;
+      }
+    }
+    return nullptr;
   }
 };
 

@@ -9,6 +9,7 @@
 #include "conf/config_schema.h"
 #include "conf/did_you_mean.h"
 #include "conf/proxy_values.h"
+#include "conf/vrrp_config.h"
 
 namespace dplb::conf {
 namespace {
@@ -161,6 +162,10 @@ void check_static_arp(const Config& config, Diagnostics& d) {
         d.error(where, "arp.address: " + address + " is port '" + p.name + "' own address");
       }
     }
+    if (const VrrpConfig* owner = config.vrrp_owning(entry.address)) {
+      d.error(where, "arp.address: " + address + " is a virtual address of [[vrrp]] '" + owner->name +
+                         "', which dplb answers for itself");
+    }
     for (std::size_t j = 0; j < i; ++j) {
       if (config.static_arp[j].address == entry.address) {
         d.error(where, "arp.address: " + address + " already has a static entry (line " +
@@ -210,6 +215,11 @@ void check_routes(const Config& config, Diagnostics& d) {
       continue;
     }
     const SourcePosition where = key_position(route.positions, "destination", route.where);
+    if (const VrrpConfig* owner = config.vrrp_owning(route.gateway)) {
+      d.error(key_position(route.positions, "gateway", route.where),
+              "route.gateway: " + route.gateway.to_string() + " is a virtual address of [[vrrp]] '" + owner->name +
+                  "'");
+    }
     for (const auto& p : config.ports) {
       if (p.address.address == route.gateway) {
         d.error(key_position(route.positions, "gateway", route.where),
@@ -275,6 +285,10 @@ void check_binds(const Config& config, Diagnostics& d) {
   for (const auto& p : config.ports) {
     if (p.positions.count("address")) port_addresses.push_back(p.address.address.to_string());
   }
+  std::vector<std::string> virtual_addresses;
+  for (const auto& v : config.vrrp) {
+    for (const auto& a : v.virtual_addresses) virtual_addresses.push_back(a.address.to_string());
+  }
   struct Bound {
     Endpoint endpoint;
     const FrontendConfig* frontend;
@@ -287,14 +301,16 @@ void check_binds(const Config& config, Diagnostics& d) {
       const Endpoint& e = f.bind[k];
       const SourcePosition where = f.bind_positions[k];
       const std::string shown = format_endpoint(e);
+      const std::string address = e.address.to_string();
       if (e.address.value != 0 &&
-          std::find(port_addresses.begin(), port_addresses.end(), e.address.to_string()) == port_addresses.end()) {
+          std::find(port_addresses.begin(), port_addresses.end(), address) == port_addresses.end() &&
+          std::find(virtual_addresses.begin(), virtual_addresses.end(), address) == virtual_addresses.end()) {
         std::string list;
         for (const auto& a : port_addresses) list += (list.empty() ? "" : ", ") + a;
-        d.error(where, "frontend.bind: " + e.address.to_string() + " is not an address of any [[port]]" +
-                           (list.empty() ? "" : " (" + list + ")") + "; listen on a port's address or on *:" +
-                           std::to_string(e.port) +
-                           " (virtual addresses shared through VRRP are not supported yet)");
+        for (const auto& a : virtual_addresses) list += (list.empty() ? "" : ", ") + a;
+        d.error(where, "frontend.bind: " + address + " is not an address of any [[port]] nor a virtual address " +
+                           "of any [[vrrp]]" + (list.empty() ? "" : " (" + list + ")") +
+                           "; listen on one of those or on *:" + std::to_string(e.port));
       }
       if (e.port >= tcp.local_port_first && e.port <= tcp.local_port_last) {
         d.error(where, "frontend.bind: port " + std::to_string(e.port) + " is inside tcp.local_ports " +
@@ -318,19 +334,6 @@ void check_binds(const Config& config, Diagnostics& d) {
   }
 }
 
-// Where traffic to `a` would leave, as the route table will see it: a
-// connected subnet, a [[route]], or a port's gateway.
-bool has_route(const Config& config, Ipv4Address a) {
-  for (const auto& p : config.ports) {
-    if (p.positions.count("address") && p.address.contains(a)) return true;
-    if (p.gateway) return true;
-  }
-  for (const auto& r : config.routes) {
-    if (r.positions.count("destination") && r.destination.contains(a)) return true;
-  }
-  return false;
-}
-
 void check_server_address(const Config& config, const ServerConfig& server, Diagnostics& d) {
   if (!server.positions.count("address")) return;
   const Ipv4Address a = server.address.address;
@@ -350,7 +353,11 @@ void check_server_address(const Config& config, const ServerConfig& server, Diag
       return;
     }
   }
-  if (!has_route(config, a)) {
+  if (const VrrpConfig* owner = config.vrrp_owning(a)) {
+    d.error(where, "backend.server.address: " + shown + " is a virtual address of [[vrrp]] '" + owner->name + "'");
+    return;
+  }
+  if (!config.has_route(a)) {
     d.error(where, "backend.server.address: no route to " + shown +
                        ": it is outside every [[port]] subnet, no [[route]] covers it and no port has a gateway");
   }
@@ -407,7 +414,8 @@ LoadResult load_config_text(std::string_view text, const std::string& name) {
   check_static_arp(config, result.diagnostics);
   check_routes(config, result.diagnostics);
   check_proxy(config, result.diagnostics);
-  if (result.diagnostics.empty()) result.config = std::move(config);
+  check_vrrp(config, result.diagnostics);
+  if (!result.diagnostics.has_errors()) result.config = std::move(config);
   return result;
 }
 

@@ -10,7 +10,7 @@
 namespace dplb::conf {
 
 struct LoadResult {
-  std::optional<Config> config;  // set only when there are no diagnostics
+  std::optional<Config> config;  // set only when there are no errors (there may be warnings)
   Diagnostics diagnostics;
 };
 

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "conf/proxy_values.h"
+#include "conf/vrrp_config.h"
 
 namespace dplb::conf {
 namespace {
@@ -163,6 +164,36 @@ std::string render_config(const Config& c) {
       if (server.check_port != 0) o << "check_port = " << server.check_port << "\n";
       o << "slowstart = " << duration(server.slowstart) << "\n";
     }
+  }
+  // The priority is the one in effect (255 for a MASTER written without
+  // one), which loads back the same; auth_pass is the 8 characters sent.
+  for (const auto& v : c.vrrp) {
+    o << "\n[[vrrp]]\n"
+      << "name = " << quoted(v.name) << "\n"
+      << "port = " << quoted(v.port) << "\n"
+      << "state = " << quoted(vrrp_state_name(v.state)) << "\n"
+      << "virtual_router_id = " << unsigned{v.virtual_router_id} << "\n"
+      << "priority = " << unsigned{v.priority} << "\n"
+      << "version = " << unsigned{v.version} << "\n"
+      << "advert_int = " << format_advert_interval(v.advert_int_cs) << "\n";
+    if (!v.auth_pass.empty()) o << "auth_pass = " << quoted(v.auth_pass) << "\n";
+    o << "preempt = " << flag(v.preempt) << "\n";
+    // Only with preempt: the loader refuses a preempt_delay without it.
+    if (v.preempt) o << "preempt_delay = " << duration(v.preempt_delay) << "\n";
+    o << "virtual_addresses = "
+      << list(v.virtual_addresses, [](const Ipv4Prefix& p) { return quoted(p.to_string()); }) << "\n"
+      << "garp_repeat = " << v.garp_repeat << "\n"
+      << "garp_delay = " << duration(v.garp_delay) << "\n"
+      << "garp_refresh = " << duration(v.garp_refresh) << "\n"
+      << "unicast_peers = " << list(v.unicast_peers, [](const Ipv4Address& a) { return quoted(a.to_string()); })
+      << "\n"
+      << "use_vmac = " << flag(v.use_vmac) << "\n";
+    // A v2 instance refuses v3_checksum, so writing its default would not load back.
+    if (v.version == 3) o << "v3_checksum = " << quoted(vrrp_v3_checksum_name(v.v3_checksum)) << "\n";
+    o << "track_backends = " << list(v.track_backends, [](const VrrpTrackBackend& t) {
+      return "{ backend = " + quoted(t.backend) + ", weight = " + std::to_string(t.weight) + " }";
+    }) << "\n"
+      << "notify = " << quoted(v.notify) << "\n";
   }
   return o.str();
 }

@@ -7,6 +7,7 @@
 #include "conf/error_file.h"
 #include "conf/mac_address.h"
 #include "conf/proxy_values.h"
+#include "conf/vrrp_config.h"
 
 namespace dplb::conf {
 namespace {
@@ -704,7 +705,9 @@ TableSchema<Config> build_config_schema() {
       .optional("arp", table_array(&Config::static_arp, static_arp_schema()))
       .optional("route", table_array(&Config::routes, route_schema()))
       .optional("frontend", table_array(&Config::frontends, frontend_schema()))
-      .optional("backend", backend_list());
+      .optional("backend", backend_list())
+      .optional("vrrp", vrrp_list())
+      .hint("vrrp_instance", "a VRRP instance is written [[vrrp]]");
   return s;
 }
 

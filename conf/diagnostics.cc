@@ -5,7 +5,12 @@
 namespace dplb::conf {
 
 void Diagnostics::error(SourcePosition where, std::string message) {
-  entries_.push_back({where, std::move(message)});
+  entries_.push_back({where, std::move(message), Severity::error});
+  ++errors_;
+}
+
+void Diagnostics::warning(SourcePosition where, std::string message) {
+  entries_.push_back({where, std::move(message), Severity::warning});
 }
 
 std::vector<std::string> Diagnostics::formatted() const {
@@ -18,7 +23,7 @@ std::vector<std::string> Diagnostics::formatted() const {
   out.reserve(sorted.size());
   for (const auto& d : sorted) {
     out.push_back(file_ + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
-                  ": " + d.message);
+                  (d.severity == Severity::warning ? ": warning: " : ": ") + d.message);
   }
   return out;
 }

@@ -76,10 +76,11 @@ class TableSchema {
       seen.insert(field->key);
       // A key is in `positions` only if it decoded cleanly, so cross-key
       // checks never reason about a value that was already reported as bad.
-      const std::size_t errors_before = diagnostics.entries().size();
+      // (A warning does not count: the value it concerns was accepted.)
+      const std::size_t errors_before = diagnostics.error_count();
       field->spec.decode(node, qualified(field->key), out, diagnostics);
       if constexpr (requires { out.positions; }) {
-        if (diagnostics.entries().size() == errors_before) out.positions[field->key] = position_of(node);
+        if (diagnostics.error_count() == errors_before) out.positions[field->key] = position_of(node);
       }
     }
     for (const auto& field : fields_) {

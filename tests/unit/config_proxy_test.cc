@@ -509,11 +509,11 @@ const std::vector<BrokenProxy>& cases() {
         "16:44: frontend.bind: 'front:80' is not an IPv4 address and port, like 10.99.1.10:80 or *:80",
         "16:56: frontend.bind: '10.99.1.2:http' is not an IPv4 address and port, like 10.99.1.10:80 or *:80",
         "16:74: frontend.bind: '10.99.1:80' is not an IPv4 address and port, like 10.99.1.10:80 or *:80"}},
-      {"bind to the reference's VIP, which no port owns",
+      {"bind to the reference's VIP without a [[vrrp]] instance sharing it",
        after_ports("[[frontend]]\nname = \"f\"\nbind = [\"10.99.1.10:80\"]\ndefault_backend = \"web_servers\"\n" +
                    std::string(kBackend) + kServer),
-       {"16:9: frontend.bind: 10.99.1.10 is not an address of any [[port]] (10.99.1.2, 10.99.2.2); listen on a "
-        "port's address or on *:80 (virtual addresses shared through VRRP are not supported yet)"}},
+       {"16:9: frontend.bind: 10.99.1.10 is not an address of any [[port]] nor a virtual address of any [[vrrp]] "
+        "(10.99.1.2, 10.99.2.2); listen on one of those or on *:80"}},
       {"the same address and port twice in one frontend",
        after_ports("[[frontend]]\nname = \"f\"\nbind = [\"10.99.1.2:80\", \"10.99.1.2:80\"]\n"
                    "default_backend = \"web_servers\"\n" +
