@@ -6,6 +6,11 @@
 #include <rte_ring_elem.h>
 
 namespace dplb::dataplane {
+namespace {
+bool carries_frame(ControlCommand::Kind kind) {
+  return kind == ControlCommand::Kind::transmit || kind == ControlCommand::Kind::send_ipv4;
+}
+}  // namespace
 
 ControlChannel::~ControlChannel() {
   discard_commands();
@@ -17,7 +22,12 @@ void ControlChannel::discard_commands() {
   if (to_worker_ == nullptr) return;
   ControlCommand leftover;
   while (rte_ring_dequeue_elem(to_worker_, &leftover, sizeof(leftover)) == 0) {
-    if (leftover.kind == ControlCommand::Kind::transmit) rte_pktmbuf_free(leftover.frame);
+    if (carries_frame(leftover.kind)) rte_pktmbuf_free(leftover.frame);
+  }
+  if (to_control_ == nullptr) return;
+  ControlEvent event;
+  while (rte_ring_dequeue_elem(to_control_, &event, sizeof(event)) == 0) {
+    if (event.kind == ControlEvent::Kind::vrrp_frame) rte_pktmbuf_free(event.frame);
   }
 }
 
@@ -49,7 +59,7 @@ unsigned ControlChannel::take_commands(ControlCommand* commands, unsigned capaci
 bool ControlChannel::post_command(const ControlCommand& command) {
   if (rte_ring_enqueue_elem(to_worker_, const_cast<ControlCommand*>(&command), sizeof(command)) != 0) {
     counters_.commands_lost.increment();
-    if (command.kind == ControlCommand::Kind::transmit) rte_pktmbuf_free(command.frame);
+    if (carries_frame(command.kind)) rte_pktmbuf_free(command.frame);
     return false;
   }
   counters_.commands.increment();

@@ -15,13 +15,16 @@ enum class DropReason : uint8_t {
   unknown_ethertype,  // no protocol handler registered for the EtherType
   arp_malformed,      // not Ethernet/IPv4 ARP, or shorter than an ARP packet
   arp_request_other,  // a request for an address that is not ours
+  arp_vip_not_owned,  // a request for a virtual address (VRRP) another router owns now
   arp_unknown_op,     // RARP, InARP and other operations
   ipv4_truncated,     // shorter than its header or its total length says
   ipv4_bad_header,    // version not 4 or header length under 20 bytes
   ipv4_bad_checksum,
   ipv4_fragment,      // no reassembly: fragments are dropped
   ipv4_not_for_us,    // dplb is a host, not a router
+  ipv4_vip_not_owned, // to a virtual address (VRRP) we do not own now: we are its backup
   ipv4_unhandled_protocol,  // no handler for this IP protocol
+  ipv4_vrrp_ring_full,      // a VRRP advertisement the control channel had no room for
   udp_port_closed,          // UDP to us: nothing listens (answered with port unreachable, rate-limited)
   icmp_truncated,
   icmp_bad_checksum,

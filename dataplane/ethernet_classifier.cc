@@ -19,6 +19,23 @@ bool PortMacFilter::joined(const uint8_t* group) const {
   return false;
 }
 
+bool PortMacFilter::add_unicast(const MacAddress& extra) {
+  if (accepts_unicast(extra.data())) return true;
+  if (unicast_count == kMaxUnicast) return false;
+  unicast[unicast_count++] = extra;
+  return true;
+}
+
+bool PortMacFilter::accepts_unicast(const uint8_t* destination) const {
+  if (std::memcmp(destination, mac.data(), 6) == 0) return true;
+  // Only frames for other hosts get here on most ports (af_packet sees them):
+  // the list is empty unless VRRP uses virtual MACs.
+  for (uint8_t i = 0; i < unicast_count; ++i) {
+    if (std::memcmp(unicast[i].data(), destination, 6) == 0) return true;
+  }
+  return false;
+}
+
 FrameVerdict classify_frame(const uint8_t* frame, uint32_t length, const PortMacFilter& filter) {
   FrameVerdict verdict;
   if (length < kEthernetHeaderLength) {
@@ -35,7 +52,7 @@ FrameVerdict classify_frame(const uint8_t* frame, uint32_t length, const PortMac
       verdict.reason = DropReason::multicast_ignored;
       return verdict;
     }
-  } else if (std::memcmp(destination, filter.mac.data(), 6) != 0) {
+  } else if (!filter.accepts_unicast(destination)) {
     verdict.reason = DropReason::not_for_us;
     return verdict;
   }

@@ -26,7 +26,8 @@ uint16_t checksum_adjust(uint16_t checksum, uint16_t before, uint16_t after) {
 
 }  // namespace
 
-PacketVerdict answer_icmp(rte_mbuf* frame, const PortIdentity& port, uint32_t ip_header_length) {
+PacketVerdict answer_icmp(rte_mbuf* frame, const PortIdentity& port, uint32_t ip_header_length, uint32_t local,
+                          const MacAddress& local_mac) {
   const uint32_t l4 = sizeof(rte_ether_hdr) + ip_header_length;
   auto* ip = rte_pktmbuf_mtod_offset(frame, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
   const uint32_t icmp_length = rte_be_to_cpu_16(ip->total_length) - ip_header_length;
@@ -47,12 +48,12 @@ PacketVerdict answer_icmp(rte_mbuf* frame, const PortIdentity& port, uint32_t ip
   icmp->icmp_cksum = rte_cpu_to_be_16(checksum_adjust(rte_be_to_cpu_16(icmp->icmp_cksum),
                                                       RTE_IP_ICMP_ECHO_REQUEST << 8, RTE_IP_ICMP_ECHO_REPLY << 8));
   ip->dst_addr = ip->src_addr;
-  ip->src_addr = rte_cpu_to_be_32(port.ipv4);
+  ip->src_addr = rte_cpu_to_be_32(local);
   ip->time_to_live = kReplyTtl;
   finish_ipv4_checksum(frame, ip, port);
   auto* eth = rte_pktmbuf_mtod(frame, rte_ether_hdr*);
   eth->dst_addr = eth->src_addr;
-  std::memcpy(eth->src_addr.addr_bytes, port.link.mac.data(), RTE_ETHER_ADDR_LEN);
+  std::memcpy(eth->src_addr.addr_bytes, local_mac.data(), RTE_ETHER_ADDR_LEN);
   return PacketVerdict::send();
 }
 

@@ -43,6 +43,12 @@ rte_mbuf* build_port_unreachable(rte_mempool* pool, const PortIdentity& port, co
     rte_pktmbuf_free(m);
     return nullptr;
   }
+  // From the address the datagram was for, as Linux answers: the port's, or
+  // an owned virtual address (VRRP), which the client knows us by.
+  if (auto* ip = reinterpret_cast<rte_ipv4_hdr*>(icmp) - 1; ip->src_addr != in_ip->dst_addr) {
+    ip->src_addr = in_ip->dst_addr;
+    finish_ipv4_checksum(m, ip, port);
+  }
   std::memset(icmp, 0, sizeof(*icmp));
   icmp->icmp_type = 3;  // destination unreachable
   icmp->icmp_code = 3;  // port unreachable

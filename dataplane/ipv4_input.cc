@@ -6,10 +6,11 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/icmp_echo.h"
+#include "dataplane/vrrp_link.h"
 
 namespace dplb::dataplane {
 
-PacketVerdict ipv4_input(rte_mbuf* frame, const PortIdentity& port) {
+PacketVerdict ipv4_input(rte_mbuf* frame, const PortIdentity& port, const VirtualAddressTable& vips) {
   constexpr uint32_t kL3 = sizeof(rte_ether_hdr);
   if (rte_pktmbuf_data_len(frame) < kL3 + sizeof(rte_ipv4_hdr)) {
     return PacketVerdict::drop(DropReason::ipv4_truncated);
@@ -33,15 +34,38 @@ PacketVerdict ipv4_input(rte_mbuf* frame, const PortIdentity& port) {
   if ((rte_be_to_cpu_16(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0) {
     return PacketVerdict::drop(DropReason::ipv4_fragment);
   }
-  if (port.ipv4 == 0 || ip->dst_addr != rte_cpu_to_be_32(port.ipv4)) {
-    return PacketVerdict::drop(DropReason::ipv4_not_for_us);
+  // Ethernet pads short frames; what follows the IP datagram is not ours.
+  const auto trim = [&] {
+    rte_pktmbuf_trim(frame, static_cast<uint16_t>(rte_pktmbuf_pkt_len(frame) - kL3 - total_length));
+  };
+  const uint32_t destination = rte_be_to_cpu_32(ip->dst_addr);
+  if (destination == kVrrpGroup && ip->next_proto_id == kIpProtocolVrrp) {
+    // The group is only joined on VRRP ports; elsewhere it can only have
+    // come as a broadcast or to our MAC, and nothing here speaks VRRP.
+    if (!port.vrrp) return PacketVerdict::drop(DropReason::ipv4_unhandled_protocol);
+    trim();
+    return PacketVerdict::deliver_vrrp();
   }
-  // Ethernet pads short frames; what follows the IP datagram is not ours to echo.
-  rte_pktmbuf_trim(frame, static_cast<uint16_t>(rte_pktmbuf_pkt_len(frame) - kL3 - total_length));
+  // The address the packet is for, and the MAC answers leave from.
+  uint32_t local = port.ipv4;
+  const MacAddress* local_mac = &port.link.mac;
+  if (port.ipv4 == 0 || destination != port.ipv4) {
+    const VirtualAddress* vip = vips.empty() ? nullptr : vips.find(destination);
+    if (vip == nullptr) return PacketVerdict::drop(DropReason::ipv4_not_for_us);
+    if (!vip->owned) return PacketVerdict::drop(DropReason::ipv4_vip_not_owned);
+    local = vip->ipv4;
+    local_mac = &vip->mac;
+  }
+  trim();
   switch (ip->next_proto_id) {
-    case IPPROTO_ICMP: return answer_icmp(frame, port, header_length);
+    case IPPROTO_ICMP: return answer_icmp(frame, port, header_length, local, *local_mac);
     case IPPROTO_TCP: return PacketVerdict::deliver_tcp();
     case IPPROTO_UDP: return PacketVerdict::drop(DropReason::udp_port_closed);
+    case kIpProtocolVrrp:
+      // Unicast advertisements (keepalived's unicast_peer) come to the port's
+      // own address, never to a VIP.
+      if (port.vrrp && local == port.ipv4) return PacketVerdict::deliver_vrrp();
+      return PacketVerdict::drop(DropReason::ipv4_unhandled_protocol);
     default: return PacketVerdict::drop(DropReason::ipv4_unhandled_protocol);
   }
 }

@@ -14,6 +14,9 @@ struct PortIdentity {
   bool tx_ipv4_checksum_offload = false;  // the NIC fills IPv4 header checksums
   bool tx_multi_segment = true;           // the NIC sends mbuf chains (else they are copied into one)
   uint16_t mtu = 1500;
+  // VRRP runs on this port (set at boot with enable_vrrp, dataplane/vrrp_link.h):
+  // advertisements to 224.0.0.18 or to `ipv4` go to the control plane.
+  bool vrrp = false;
 };
 
 }  // namespace dplb::dataplane

@@ -180,6 +180,47 @@ PortIdentity identity_of(const PortRuntime& port) {
   return identity;
 }
 
+std::string add_virtual_mac(const PortRuntime& port, const MacAddress& mac, const std::string& instance) {
+  rte_ether_addr address;
+  std::copy(mac.begin(), mac.end(), std::begin(address.addr_bytes));
+  if (int rc = rte_eth_dev_mac_addr_add(port.ethdev, &address, 0); rc != 0) {
+    return port_label(port.config) + ": cannot add the virtual MAC " + format_mac(mac) + " for [[vrrp]] " + instance +
+           ": " + rte_strerror(-rc) + "; set use_vmac = false";
+  }
+  return "";
+}
+
+MulticastJoin join_multicast(const PortRuntime& port, const MacAddress& group) {
+  MulticastJoin join;
+  const std::string label = port_label(port.config) + ": multicast " + format_mac(group);
+  rte_ether_addr address;
+  std::copy(group.begin(), group.end(), std::begin(address.addr_bytes));
+  const int filter = rte_eth_dev_set_mc_addr_list(port.ethdev, &address, 1);
+  if (filter == 0) {
+    join.assured = true;
+    join.note = label + " joined in the device's multicast filter";
+    return join;
+  }
+  const int all = rte_eth_allmulticast_enable(port.ethdev);
+  if (all == 0) {
+    join.assured = true;
+    join.note = label + ": the device has no multicast filter (" + rte_strerror(-filter) +
+                "), all-multicast turned on";
+    return join;
+  }
+  if (rte_eth_promiscuous_get(port.ethdev) == 1) {
+    join.assured = true;
+    join.note = label + ": the device is promiscuous";
+    return join;
+  }
+  join.note = label + ": the device has neither a multicast filter nor all-multicast (" + rte_strerror(-all) +
+              "); frames for the group arrive only if the device gets them anyway" +
+              (port.driver == "net_af_packet"
+                   ? " (net_af_packet: it receives what its kernel interface does; a veth filters nothing)"
+                   : "");
+  return join;
+}
+
 PortSetup setup_ports(const conf::Config& config) {
   PortSetup setup;
   if (!create_pools(config, setup)) return setup;

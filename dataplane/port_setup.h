@@ -53,4 +53,27 @@ std::string format_mac(const MacAddress& mac);
 // What a worker (or the control plane, building frames) needs of a port.
 PortIdentity identity_of(const PortRuntime& port);
 
+// VRRP with use_vmac: makes the started device accept frames for `mac` (the
+// virtual router MAC) besides its own, with rte_eth_dev_mac_addr_add.
+// Returns "" or one error line naming the port, the MAC and `instance` (the
+// [[vrrp]] name), e.g. "port 'front' (net_af_packet0): cannot add the virtual
+// MAC 00:00:5e:00:01:65 for [[vrrp]] VI_1: Operation not supported; set
+// use_vmac = false". net_af_packet has no such operation (one MAC only).
+// The workers' software filter must accept the MAC too (accept_virtual_mac,
+// dataplane/vrrp_link.h).
+std::string add_virtual_mac(const PortRuntime& port, const MacAddress& mac, const std::string& instance);
+
+// Makes the started device deliver frames for the multicast `group` (VRRP's
+// 01:00:5e:00:00:12): through its multicast address filter when it has one
+// (this replaces the device's list: VRRP's group is the only one dplb joins),
+// else by turning all-multicast on. `assured` is false when the device does
+// neither; net_af_packet is such a device, and needs neither: its packet
+// socket gets every frame its kernel interface receives (a veth filters
+// nothing; a NIC under a kernel driver may need `ip link set DEV allmulticast on`).
+struct MulticastJoin {
+  bool assured = false;
+  std::string note;  // what was done, for the log
+};
+MulticastJoin join_multicast(const PortRuntime& port, const MacAddress& group);
+
 }  // namespace dplb::dataplane

@@ -28,6 +28,7 @@ Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, Wo
       neighbours_(links.neighbour_entries),
       arp_wait_tsc_(kArpWaitSeconds * rte_get_tsc_hz()),
       tx_(ports_.size()),
+      vips_(ports_.size()),
       tcp_sink_(*this) {
   if (links_.tcp != nullptr && links_.pool != nullptr && links_.routes != nullptr) {
     tcp_ = std::make_unique<TcpStack>(*links_.tcp, tcp_sink_, links_.pool, counters_.tcp,
@@ -108,7 +109,18 @@ void Worker::TcpSink::send(rte_mbuf* packet, uint32_t destination) {
     return;
   }
   std::memset(&eth->dst_addr, 0, sizeof(eth->dst_addr));  // send_via fills it from the neighbour cache
-  std::memcpy(&eth->src_addr, port.link.mac.data(), 6);
+  // Connections to an owned VIP speak from its MAC (the virtual router MAC
+  // with use_vmac); everything else, including the RSTs of a released VIP,
+  // from the port's, so that a former master never claims the VIP's MAC.
+  const MacAddress* source = &port.link.mac;
+  if (const VirtualAddressTable& vips = worker_.vips_[hop->port]; !vips.empty()) {
+    const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(eth + 1);
+    const uint32_t local = rte_be_to_cpu_32(ip->src_addr);
+    if (local != port.ipv4) {
+      if (const VirtualAddress* vip = vips.owned(local)) source = &vip->mac;
+    }
+  }
+  std::memcpy(&eth->src_addr, source->data(), 6);
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
   packet->l2_len = sizeof(rte_ether_hdr);
   worker_.send_via(hop->port, hop->neighbour, packet);
@@ -317,6 +329,7 @@ void Worker::report_neighbour(uint16_t port, const NeighbourObservation& seen) {
   event.port = static_cast<uint8_t>(port);
   event.addressed_to_us = seen.addressed_to_us;
   event.claims_our_address = seen.claims_our_address;
+  event.virtual_address = seen.virtual_address;
   event.ipv4 = seen.ipv4;
   event.mac = seen.mac;
   links_.control->post_event(event);
@@ -361,13 +374,13 @@ void Worker::handle(rte_mbuf* m, uint16_t port, Burst& burst) {
     switch (frame.ethertype) {
       case kEtherTypeArp: {
         NeighbourObservation seen;
-        verdict = answer_arp(m, identity, &seen);
+        verdict = answer_arp(m, identity, vips_[port], &seen);
         if (verdict.transmit) counters.arp_replies_sent.increment();
         report_neighbour(port, seen);
         break;
       }
       case kEtherTypeIpv4:
-        verdict = ipv4_input(m, identity);
+        verdict = ipv4_input(m, identity, vips_[port]);
         if (verdict.transmit) counters.icmp_echo_replies_sent.increment();
         break;
       default:
@@ -381,6 +394,10 @@ void Worker::handle(rte_mbuf* m, uint16_t port, Burst& burst) {
       return;
     }
     verdict = PacketVerdict::drop(DropReason::ipv4_unhandled_protocol);
+  }
+  if (verdict.vrrp) {
+    if (deliver_vrrp(m, port)) return;
+    verdict = PacketVerdict::drop(DropReason::ipv4_vrrp_ring_full);
   }
   if (verdict.echo_reply) {
     // A frame handed to its owner is no longer ours; one that could not be
@@ -465,6 +482,32 @@ void Worker::send_echo(const ControlCommand& c) {
   send_via(c.port, c.next_hop, frame);
 }
 
+bool Worker::deliver_vrrp(rte_mbuf* frame, uint16_t port) {
+  if (links_.control == nullptr) return false;
+  ControlEvent event;
+  event.kind = ControlEvent::Kind::vrrp_frame;
+  event.port = static_cast<uint8_t>(port);
+  const auto* ip = rte_pktmbuf_mtod_offset(frame, const rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+  event.ipv4 = rte_be_to_cpu_32(ip->dst_addr);
+  event.frame = frame;
+  frame->port = port;
+  return links_.control->post_event(event);  // a full ring is counted there and by the caller
+}
+
+void Worker::own_vip(const ControlCommand& c) {
+  if (c.port >= ports_.size()) return;
+  // Refused only when the table is full, which the configuration rules out
+  // (at most VirtualAddressTable::kCapacity VIPs per port).
+  vips_[c.port].own(c.ipv4, c.mac);
+}
+
+void Worker::release_vip(const ControlCommand& c) {
+  if (c.port >= ports_.size()) return;
+  // Unowned first, so the resets below leave from the port's MAC.
+  vips_[c.port].release(c.ipv4);
+  if (tcp_ != nullptr) tcp_->reset_local_address(c.ipv4);
+}
+
 uint32_t Worker::run_commands() {
   if (links_.control == nullptr) return 0;
   ControlCommand commands[kBurstSize];
@@ -490,6 +533,19 @@ uint32_t Worker::run_commands() {
         break;
       case ControlCommand::Kind::neighbour_clear:
         neighbour_gone(c.ipv4);
+        break;
+      case ControlCommand::Kind::vip_own:
+        own_vip(c);
+        break;
+      case ControlCommand::Kind::vip_release:
+        release_vip(c);
+        break;
+      case ControlCommand::Kind::send_ipv4:
+        if (c.port < ports_.size()) {
+          send_via(c.port, c.next_hop, c.frame);
+        } else {
+          rte_pktmbuf_free(c.frame);
+        }
         break;
       default:
         run_tcp_command(c);

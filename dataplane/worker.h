@@ -21,6 +21,7 @@
 #include "dataplane/tcp/tcp_diagnostic_service.h"
 #include "dataplane/tcp/tcp_settings.h"
 #include "dataplane/tcp/tcp_stack.h"
+#include "dataplane/virtual_address_table.h"
 #include "dataplane/worker_counters.h"
 
 struct rte_mempool;
@@ -76,6 +77,8 @@ class Worker {
   void shutdown_tcp();
   TcpStack* tcp() { return tcp_.get(); }
   HttpProxy* proxy() { return proxy_.get(); }
+  // This worker's view of the port's virtual addresses (for tests and checks).
+  const VirtualAddressTable& virtual_addresses(uint16_t port) const { return vips_[port]; }
 
  private:
   // Answers and drops collected while handling one burst.
@@ -94,6 +97,11 @@ class Worker {
   // True if the echo reply was this worker's (reported) or handed to its owner.
   bool deliver_echo_reply(rte_mbuf* frame, uint16_t port);
   void send_echo(const ControlCommand& command);
+  void own_vip(const ControlCommand& command);
+  void release_vip(const ControlCommand& command);
+  // Hands a VRRP packet to the control plane; false if it could not (the
+  // caller drops and counts it).
+  bool deliver_vrrp(rte_mbuf* frame, uint16_t port);
   // Sends a frame the worker built (destination MAC not yet filled) to the
   // on-link `next_hop`, or parks it until the neighbour is resolved.
   void send_via(uint16_t port, uint32_t next_hop, rte_mbuf* frame);
@@ -135,6 +143,9 @@ class Worker {
     uint16_t count = 0;
   };
   std::vector<TxQueue> tx_;
+  // Per port: the VRRP virtual addresses the control plane said we own (or
+  // not). Sized at construction; commands change entries, never the size.
+  std::vector<VirtualAddressTable> vips_;
   TcpSink tcp_sink_;
   // The services outlive the stack: its destructor tells them their
   // connections are gone.

@@ -1,6 +1,7 @@
 #include "dataplane/worker_pool.h"
 
 #include "dataplane/tcp/tcp_settings_from_config.h"
+#include "dataplane/vrrp_link.h"
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -17,6 +18,13 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
   for (const auto& p : ports) {
     ethdevs.push_back(p.ethdev);
     identities.push_back(identity_of(p));
+    // A port with a [[vrrp]] instance hands adverts to the control plane
+    // and, with use_vmac, takes frames for the virtual router MAC.
+    for (const conf::VrrpConfig& v : config.vrrp) {
+      if (v.port != p.config.name) continue;
+      enable_vrrp(identities.back());
+      if (v.use_vmac) accept_virtual_mac(identities.back(), v.virtual_router_id);
+    }
   }
   const auto& workers = config.dataplane.workers;
   for (uint32_t i = 0; i < workers.size(); ++i) {

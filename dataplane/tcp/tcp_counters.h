@@ -63,6 +63,7 @@ struct alignas(64) TcpCounters {
   Counter zero_window_probes;
   Counter time_wait_reused;
   Counter out_of_order;       // segments held for reassembly
+  Counter vip_resets;         // connections reset because their local (VRRP virtual) address was released
   std::array<Counter, kTcpDropReasonCount> drops;
 
   Counter& drop(TcpDropReason r) { return drops[static_cast<std::size_t>(r)]; }

@@ -90,6 +90,36 @@ void TcpStack::abort_all() {
   reap();
 }
 
+uint32_t TcpStack::reset_local_address(uint32_t ipv4) {
+  uint32_t reset = 0;
+  for (auto& chunk : slab_) {
+    for (uint32_t i = 0; i < kChunk; ++i) {
+      TcpConnection& c = chunk[i];
+      if (c.state_ == TcpState::closed || c.reaping_ || c.tuple_.local_address != ipv4) continue;
+      if (c.state_ == TcpState::time_wait) {
+        // Nothing left to tell anyone: the tuple is simply forgotten.
+        finish(c);
+        continue;
+      }
+      // The peer learns at once instead of timing out against the new
+      // master, which knows nothing of the connection.
+      send_rst(c);
+      if (c.state_ == TcpState::syn_received && c.passive_) {
+        finish(c);  // the listener forgets it; nobody was told of it yet
+      } else {
+        fail(c, TcpCloseReason::reset);
+      }
+      ++reset;
+    }
+  }
+  counters_.vip_resets.add(reset);
+  // The applications hear of it here, once the walk is over: what they do
+  // in their callbacks (closing the other side, opening new connections)
+  // cannot disturb it.
+  reap();
+  return reset;
+}
+
 bool TcpStack::buffers_short() const {
   if (buffered_ >= settings_.worker_buffer) return true;
   return pool_short_;

@@ -102,6 +102,13 @@ class TcpStack {
   // them; for shutdown and tests.
   void abort_all();
 
+  // The local address `ipv4` (a VRRP virtual address) is no longer ours:
+  // every connection on it is reset (RST to the peer, the application told
+  // as for a reset it received), half-open ones included; TIME_WAIT ones are
+  // just freed. Walks the whole slab: for rare transitions, not packets.
+  // Returns how many were reset (counted as vip-resets).
+  uint32_t reset_local_address(uint32_t ipv4);
+
  private:
   friend class TcpConnection;
   static constexpr uint32_t kChunk = 256;
