@@ -22,10 +22,13 @@
 #include "controlplane/ping_service.h"
 #include "controlplane/proxy_service.h"
 #include "controlplane/tcp_service.h"
+#include "controlplane/port_link_status.h"
+#include "controlplane/vrrp/vrrp_service.h"
 #include "dataplane/eal_arguments.h"
 #include "dataplane/eal_runtime.h"
 #include "dataplane/port_setup.h"
 #include "dataplane/proxy/proxy_snapshot.h"
+#include "dataplane/vrrp_link.h"
 #include "dataplane/worker_pool.h"
 
 namespace dplb::controlplane {
@@ -37,22 +40,24 @@ std::string joined(const std::vector<std::string>& words) {
   return out;
 }
 
-// Logs link changes seen by the once-a-second tick.
+// Logs link changes and tells VRRP, whose instances go to FAULT while their
+// port is down. Polled every 100 ms when VRRP runs (a FAULT is what makes a
+// cut master stop claiming the address when its cable returns), else once a
+// second.
 class LinkWatch {
  public:
   explicit LinkWatch(const dataplane::PortSetup& ports) : ports_(ports), up_(ports.ports.size(), -1) {}
 
-  void poll() {
+  void poll(VrrpService* vrrp) {
     for (std::size_t i = 0; i < ports_.ports.size(); ++i) {
       const auto& port = ports_.ports[i];
-      rte_eth_link link{};
-      if (rte_eth_link_get_nowait(port.ethdev, &link) != 0) continue;
-      int up = link.link_status ? 1 : 0;
+      const PortLinkStatus link = port_link_status(port);
+      if (!link.known) continue;
+      int up = link.up ? 1 : 0;
       if (up == up_[i]) continue;
       up_[i] = up;
-      char text[RTE_ETH_LINK_MAX_STR_LEN];
-      rte_eth_link_to_str(text, sizeof(text), &link);
-      log(up ? LogLevel::notice : LogLevel::warning, "port '" + port.config.name + "': " + text);
+      log(up ? LogLevel::notice : LogLevel::warning, "port '" + port.config.name + "': " + link.text);
+      if (vrrp != nullptr) vrrp->on_link(i, link.up);
     }
   }
 
@@ -60,6 +65,32 @@ class LinkWatch {
   const dataplane::PortSetup& ports_;
   std::vector<int> up_;
 };
+
+// The NIC side of VRRP on each port with an instance: the advert group's
+// MAC in the device's multicast filter (a veth under net_af_packet delivers
+// it anyway: only logged), and with use_vmac the virtual router MAC, which
+// a device that cannot take it makes a boot error.
+std::string prepare_vrrp_ports(const conf::Config& config, const dataplane::PortSetup& ports) {
+  std::vector<bool> joined(ports.ports.size(), false);
+  for (const conf::VrrpConfig& v : config.vrrp) {
+    for (std::size_t i = 0; i < ports.ports.size(); ++i) {
+      const auto& port = ports.ports[i];
+      if (port.config.name != v.port) continue;
+      if (!joined[i]) {
+        joined[i] = true;
+        const dataplane::MulticastJoin join = dataplane::join_multicast(port, dataplane::kVrrpGroupMac);
+        log(join.assured ? LogLevel::info : LogLevel::warning, join.note);
+      }
+      if (v.use_vmac) {
+        if (std::string e = dataplane::add_virtual_mac(port, dataplane::vrrp_virtual_mac(v.virtual_router_id), v.name);
+            !e.empty()) {
+          return e;
+        }
+      }
+    }
+  }
+  return "";
+}
 
 int boot_failure(const std::string& what) {
   log_error(what);
@@ -101,6 +132,12 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       dataplane::cleanup_eal();
       return 1;
     }
+    if (std::string e = prepare_vrrp_ports(config, ports); !e.empty()) {
+      log_error(e);
+      dataplane::stop_ports(ports);
+      dataplane::cleanup_eal();
+      return 1;
+    }
     dataplane::SipKey secret{};
     if (getrandom(&secret, sizeof(secret), 0) != static_cast<ssize_t>(sizeof(secret))) {
       log_warning("getrandom failed; TCP initial sequence numbers and SYN cookies use a clock-derived key");
@@ -133,6 +170,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     health.register_commands(registry);
     AccessLogWriter access_log(config, workers);
     access_log.register_commands(registry);
+    VrrpService vrrp(config, ports.ports, routes, workers, proxy);
+    vrrp.register_commands(registry);
     ControlSocket socket(registry);
     std::unique_ptr<InteractiveConsole> console;
     if (options.interactive) {
@@ -141,6 +180,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     std::vector<const dataplane::LcoreCounters*> lcore_counters;
     for (std::size_t w = 0; w < workers.size(); ++w) lcore_counters.push_back(&workers.counters(w).lcore);
     int64_t next_second = 0;
+    int64_t next_link_poll = 0;
     ControlLoop loop(config.console.socket.empty() ? nullptr : &socket, console.get(), [&](int64_t now_ms) {
       // Worker events, by kind, then the services' own timers.
       dataplane::ControlEvent events[64];
@@ -158,6 +198,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
               case dataplane::ControlEvent::Kind::proxy_adopted: proxy.on_adopted(w, events[i]); break;
               case dataplane::ControlEvent::Kind::proxy_sessions_done: proxy.on_sessions_done(w, events[i]); break;
               case dataplane::ControlEvent::Kind::health_result: health.on_result(w, events[i], now_ms); break;
+              case dataplane::ControlEvent::Kind::vrrp_frame: vrrp.on_frame(events[i]); break;
             }
           }
         }
@@ -167,10 +208,14 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       tcp.tick(now_ms);
       proxy.tick(now_ms);
       health.tick(now_ms);
+      vrrp.tick();
       access_log.tick(*proxy.current());
+      if (now_ms >= next_link_poll) {
+        links.poll(&vrrp);
+        next_link_poll = now_ms + (vrrp.empty() ? 1000 : 100);
+      }
       if (now_ms >= next_second) {
         load.sample(lcore_counters);
-        links.poll();
         next_second = now_ms + 1000;
       }
     });
@@ -182,6 +227,8 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
       status = boot_failure(e);
     } else if (std::string e = access_log.open(); !e.empty()) {
       status = boot_failure(e);
+    } else if (std::string e = vrrp.open(); !e.empty()) {
+      status = boot_failure(e);
     } else if (std::string e = neighbours.start(monotonic_ms()); !e.empty()) {
       status = boot_failure(e);
     } else if (std::string e = config.console.socket.empty() ? "" : socket.open(config.console.socket); !e.empty()) {
@@ -189,8 +236,9 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
     } else if (std::string e = workers.launch(); !e.empty()) {
       status = boot_failure(e);
     } else {
-      links.poll();
+      links.poll(&vrrp);
       health.start(monotonic_ms());
+      vrrp.start();
       log_notice("dplb running: " + std::to_string(ports.ports.size()) + " port(s), " +
                  std::to_string(workers.size()) + " worker(s)" +
                  (config.console.socket.empty() ? "" : ", control socket " + config.console.socket));
@@ -200,6 +248,12 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
         status = 1;
       }
       if (console) console->close();
+      // Priority 0 from every MASTER, so the backups take over after their
+      // skew time; the workers still run and send it.
+      if (!vrrp.empty()) {
+        vrrp.shutdown();
+        rte_delay_us_sleep(50'000);
+      }
     }
     socket.close();
     workers.stop_and_wait();

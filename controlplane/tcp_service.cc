@@ -160,6 +160,7 @@ std::string TcpService::show_counters() const {
       {"keepalive-probes", &TcpCounters::keepalive_probes},
       {"zero-window-probes", &TcpCounters::zero_window_probes},
       {"time-wait-reused", &TcpCounters::time_wait_reused},
+      {"vip-resets", &TcpCounters::vip_resets},
       {"out-of-order", &TcpCounters::out_of_order},
   };
   out += "counters\n";

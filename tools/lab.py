@@ -327,6 +327,40 @@ class Lab:
         self._plug(name, "front", f"lb{i}-front", "br-front", lb_mac(i, FRONT_SEG))
         self._plug(name, "back", f"lb{i}-back", "br-back", lb_mac(i, BACK_SEG))
 
+    # optional helpers for kernel-stack load balancers (HAProxy + keepalived) and link faults;
+    # nothing above calls them, so the lab itself stays as described at the top
+
+    def lb_front_addr(self, i: int) -> str:
+        """A kernel address for lbN's `front` when a kernel-stack LB runs there: 10.99.1.(1+N)."""
+        return f"{FRONT_NET}.{1 + i}"
+
+    def lb_back_addr(self, i: int) -> str:
+        """A kernel address for lbN's `back`: 10.99.2.(1+N)."""
+        return f"{BACK_NET}.{1 + i}"
+
+    def add_lb_addresses(self, i: int, nonlocal_bind: bool = False) -> None:
+        """Gives lbN's front and back their kernel addresses (lb_front_addr/lb_back_addr, /24),
+        for HAProxy/keepalived; nonlocal_bind lets a proxy bind a VIP the box does not hold."""
+        name = f"lb{i}"
+        self._ip(name, "addr", "replace", f"{self.lb_front_addr(i)}/{PREFIX_LEN}", "dev", "front")
+        self._ip(name, "addr", "replace", f"{self.lb_back_addr(i)}/{PREFIX_LEN}", "dev", "back")
+        if nonlocal_bind:
+            self.run(name, "sysctl", "-q", "-w", "net.ipv4.ip_nonlocal_bind=1")
+
+    def clear_lb_addresses(self, i: int) -> None:
+        """Back to the lab's default for lbN: no kernel address on front/back (for dplb),
+        no neighbour entries, ip_nonlocal_bind off. Never fails."""
+        name = f"lb{i}"
+        for ifname in ("front", "back"):
+            sh("ip", "-n", self.ns(name), "addr", "flush", "dev", ifname, check=False)
+        sh("ip", "-n", self.ns(name), "neigh", "flush", "all", check=False)
+        self.run(name, "sysctl", "-q", "-w", "net.ipv4.ip_nonlocal_bind=0", check=False)
+
+    def set_switch_port(self, port: str, up: bool) -> None:
+        """Brings a switch-side veth end (e.g. "lb1-front") down or up: a cable cut as the
+        host sees it (its interface stays administratively up and loses its carrier)."""
+        self._ip("sw", "link", "set", port, "up" if up else "down")
+
     # nginx
 
     def nginx_dir(self, i: int) -> str:
