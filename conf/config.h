@@ -245,6 +245,9 @@ inline const char* vrrp_v3_checksum_name(VrrpV3Checksum c) {
 inline constexpr uint8_t kVrrpPriorityOwner = 255;    // the address owner (RFC 3768 5.3.4)
 inline constexpr uint8_t kVrrpPriorityDefault = 100;  // keepalived's VRRP_PRIO_DFL
 inline constexpr std::size_t kVrrpAuthPassBytes = 8;  // the v2 Authentication Data field
+// Virtual addresses per port, all its instances together: what each worker's
+// VirtualAddressTable and each advert (vrrp::kVrrpMaxAddresses) hold.
+inline constexpr std::size_t kVrrpMaxVirtualAddresses = 32;
 
 // While `backend` has no usable server, the instance's priority moves by
 // `weight`; weight 0 puts the instance in FAULT instead (keepalived's

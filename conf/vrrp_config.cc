@@ -465,7 +465,23 @@ void check_virtual_addresses(const Config& config, std::size_t index, int port_i
   const VrrpConfig& v = config.vrrp[index];
   if (!v.positions.count("virtual_addresses")) return;
   const PortConfig* port = port_index < 0 ? nullptr : &config.ports[static_cast<std::size_t>(port_index)];
-  if (port != nullptr) {
+  if (v.virtual_addresses.size() > kVrrpMaxVirtualAddresses) {
+    d.error(v.positions.at("virtual_addresses"),
+            "vrrp.virtual_addresses: " + std::to_string(v.virtual_addresses.size()) + " addresses; dplb takes at most " +
+                std::to_string(kVrrpMaxVirtualAddresses) +
+                " per port (every worker keeps them in a fixed table); spread them over fewer instances or ports");
+  } else if (port != nullptr) {
+    // Every instance on the port shares the workers' table of that port.
+    std::size_t on_port = 0;
+    for (std::size_t k = 0; k <= index; ++k) {
+      if (config.vrrp[k].port == v.port) on_port += config.vrrp[k].virtual_addresses.size();
+    }
+    if (on_port > kVrrpMaxVirtualAddresses) {
+      d.error(v.positions.at("virtual_addresses"),
+              "vrrp.virtual_addresses: port '" + port->name + "' now has " + std::to_string(on_port) +
+                  " virtual addresses across its [[vrrp]] instances; dplb takes at most " +
+                  std::to_string(kVrrpMaxVirtualAddresses) + " per port");
+    }
     const std::size_t most = vrrp_max_virtual_addresses(port->mtu, v.version);
     if (v.virtual_addresses.size() > most) {
       d.error(v.positions.at("virtual_addresses"),

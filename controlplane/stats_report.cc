@@ -1,5 +1,7 @@
 #include "controlplane/stats_report.h"
 
+#include "controlplane/port_link_status.h"
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -15,9 +17,15 @@ std::string fixed(double v, int decimals) {
   return text;
 }
 
-std::string link_text(uint16_t ethdev) {
+std::string link_text(const dataplane::PortRuntime& port) {
+  // net_af_packet reports "up" whatever its interface does: ask the kernel.
+  if (!kernel_interface_of(port).empty()) {
+    const PortLinkStatus status = port_link_status(port);
+    return status.up ? "link up  carrier (kernel interface " + kernel_interface_of(port) + ")"
+                     : "link down  " + status.text;
+  }
   rte_eth_link link{};
-  if (rte_eth_link_get_nowait(ethdev, &link) != 0) return "link unknown";
+  if (rte_eth_link_get_nowait(port.ethdev, &link) != 0) return "link unknown";
   if (!link.link_status) return "link down";
   std::string speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? "unknown speed"
                                                                    : std::to_string(link.link_speed) + " Mbps";
@@ -50,7 +58,7 @@ std::string report_ports(const ApplianceState& state) {
       for (std::size_t r = 0; r < dataplane::kDropReasonCount; ++r) drops[r] += pc.drops[r].get();
     }
     out += "port " + std::to_string(port.index) + " " + c.name + "  device " + c.device.text + "  driver " +
-           port.driver + "  " + link_text(port.ethdev) + "\n";
+           port.driver + "  " + link_text(port) + "\n";
     out += "  mac " + dataplane::format_mac(port.mac) + "  address " + c.address.to_string() + "  gateway " +
            (c.gateway ? c.gateway->to_string() : std::string("none")) + "  mtu " + std::to_string(c.mtu) + "\n";
     out += "  queues " + std::to_string(port.queues) + "  spreading " + port.spreading + "  steering " +

@@ -14,12 +14,16 @@
 #include "dataplane/arp_announcement.h"
 #include "dataplane/port_setup.h"
 #include "dataplane/route_table.h"
+#include "dataplane/virtual_address_table.h"
 #include "dataplane/vrrp_link.h"
 #include "dataplane/worker_pool.h"
 #include "vrrp/vrrp_advert.h"
 #include "vrrp/vrrp_settings.h"
 
 namespace dplb::controlplane {
+
+static_assert(conf::kVrrpMaxVirtualAddresses <= vrrp::kVrrpMaxAddresses);
+static_assert(conf::kVrrpMaxVirtualAddresses <= dataplane::VirtualAddressTable::kCapacity);
 
 namespace {
 
@@ -370,7 +374,7 @@ void VrrpService::register_commands(CommandRegistry& registry) {
                 "VRRP instances: state, priorities, master, timers, adverts, drops by reason", 0, 1,
                 [this](const CommandArgs& a, CommandReply& r) { show(a, r); }});
   registry.add({{"vrrp", "priority"}, "NAME PRIORITY",
-                "set an instance's base priority (1..255); a higher one may take over at once", 2, 2,
+                "set an instance's base priority (1..255), announced in the next advert; preemption follows the RFC", 2, 2,
                 [this](const CommandArgs& a, CommandReply& r) { set_priority(a, r); }});
   registry.add({{"vrrp", "stop"}, "NAME",
                 "stop an instance: a MASTER hands over with a priority-0 advert and gives up its addresses", 1, 1,
@@ -381,7 +385,11 @@ void VrrpService::register_commands(CommandRegistry& registry) {
 
 void VrrpService::show(const CommandArgs& args, CommandReply& reply) const {
   if (instances_.empty()) {
-    reply.line("no [[vrrp]] instance configured");
+    if (args.empty()) {
+      reply.line("no [[vrrp]] instance configured");
+    } else {
+      reply.fail("no [[vrrp]] instance '" + args[0] + "' (none configured)");
+    }
     return;
   }
   const int64_t now = now_us();

@@ -276,6 +276,28 @@ class VrrpTest(unittest.TestCase):
             time.sleep(0.2)
         return False
 
+    def start_capture(self, name):
+        path = os.path.join(self.tmp, name)
+        proc = self.lab.popen("client", "tshark", "-q", "-i", "eth0", "-w", path, "-f", "vrrp or arp",
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)  # tshark opens the interface
+        return proc, path
+
+    def stop_capture(self, proc):
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+    def adverts_in(self, path):
+        """(source MAC, version, priority, auth type, checksum status) of every VRRP frame."""
+        res = self.lab.run("client", "tshark", "-r", path, "-Y", "vrrp", "-T", "fields", "-e", "eth.src",
+                           "-e", "vrrp.version", "-e", "vrrp.prio", "-e", "vrrp.auth_type",
+                           "-e", "vrrp.checksum.status", check=False)
+        return [r.split("\t") for r in res.stdout.strip().splitlines() if r]
+
+    def assert_no_expert_warnings(self, path):
+        expert = self.lab.run("client", "tshark", "-r", path, "-q", "-z", "expert,warn", check=False).stdout
+        self.assertNotRegex(expert, r"(?i)\b(Warning|Error)s? \(\d+\)", expert)
+
     def vip_mac_on_client(self):
         out = self.lab.run("client", "ip", "neigh", "show", VIP, check=False).stdout
         m = re.search(r"lladdr ([0-9a-f:]+)", out)
@@ -284,47 +306,53 @@ class VrrpTest(unittest.TestCase):
     # the pair of dplb boxes
 
     def test_pair_elects_the_configured_master_and_serves_the_vip(self):
-        cap = os.path.join(self.tmp, "pair.pcap")
-        tshark = self.lab.popen("client", "tshark", "-q", "-i", "eth0", "-w", cap, "-f", "vrrp or arp",
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.5)  # tshark opens the interface
+        tshark, cap = self.start_capture("pair.pcap")
         try:
             lb1 = self.dplb(1, "MASTER", 101)
             lb2 = self.dplb(2, "BACKUP", 50)
             took = self.wait_states({"lb1": (lb1, "MASTER"), "lb2": (lb2, "BACKUP")}, 8, "boot")
             print(f"# converged {took:.2f} s after both booted")
+            # The client asks for the VIP afresh, so the backup sees it ask.
+            self.lab.run("client", "ip", "neigh", "flush", "all", check=False)
             self.assertTrue(self.wait_vip(), "the VIP does not answer HTTP\n" + lb1.log())
             self.assertEqual(self.vip_mac_on_client(), h.lab.lb_mac(1, 1))
             show = lb2.ctl("show", "vrrp").stdout
             self.assertIn("master 10.99.1.2, priority 101", show)
             self.assertRegex(show, r"adverts sent 0, received [1-9]")
+            # The backup drops what is sent to the VIP and says so.
+            ports = lb2.ctl("show", "ports").stdout
+            self.assertRegex(ports, r"arp-vip-not-owned [1-9]", ports)
             # A takeover, so that lb2's adverts and GARPs are in the capture too.
             lb1.stop(signal.SIGTERM)
             self.wait_states({"lb2": (lb2, "MASTER")}, 3, "lb1 stopped")
             time.sleep(1.5)
         finally:
-            tshark.send_signal(signal.SIGINT)
-            tshark.wait(timeout=10)
-        res = self.lab.run("client", "tshark", "-r", cap, "-Y", "vrrp", "-T", "fields", "-e", "eth.src",
-                           "-e", "vrrp.prio", "-e", "vrrp.auth_type", "-e", "vrrp.checksum.status", check=False)
-        rows = [r.split("\t") for r in res.stdout.strip().splitlines() if r]
-        macs = {h.lab.lb_mac(1, 1), h.lab.lb_mac(2, 1)}
-        self.assertTrue(any(r[0] == h.lab.lb_mac(1, 1) and r[1] == "101" for r in rows), res.stdout)
-        self.assertTrue(any(r[0] == h.lab.lb_mac(1, 1) and r[1] == "0" for r in rows),
-                        "no priority-0 advert from the stopped master\n" + res.stdout)
-        self.assertTrue(any(r[0] == h.lab.lb_mac(2, 1) and r[1] == "50" for r in rows), res.stdout)
+            self.stop_capture(tshark)
+        rows = self.adverts_in(cap)
+        lb1_mac, lb2_mac = h.lab.lb_mac(1, 1), h.lab.lb_mac(2, 1)
+        self.assertTrue(any(r[0] == lb1_mac and r[2] == "101" for r in rows), rows)
+        self.assertTrue(any(r[0] == lb1_mac and r[2] == "0" for r in rows),
+                        f"no priority-0 advert from the stopped master: {rows}")
+        self.assertTrue(any(r[0] == lb2_mac and r[2] == "50" for r in rows), rows)
         for r in rows:
-            if r[0] in macs:
-                self.assertEqual(r[2], "1", f"auth type PASS: {r}")
-                self.assertEqual(r[3], "1", f"checksum good (tshark's status 1): {r}")
+            if r[0] in (lb1_mac, lb2_mac):
+                self.assertEqual(r[1:2] + r[3:], ["2", "1", "1"], f"v2, auth PASS, checksum good: {r}")
         garps = self.lab.run("client", "tshark", "-r", cap, "-Y",
                              f"arp.isgratuitous == 1 && arp.src.proto_ipv4 == {VIP}", "-T", "fields",
                              "-e", "eth.src", check=False).stdout.split()
-        self.assertGreaterEqual(garps.count(h.lab.lb_mac(1, 1)), 5, garps)
-        self.assertGreaterEqual(garps.count(h.lab.lb_mac(2, 1)), 5, garps)
-        # Every frame from a dplb box decodes without an expert warning or error.
-        expert = self.lab.run("client", "tshark", "-r", cap, "-q", "-z", "expert,warn", check=False).stdout
-        self.assertNotRegex(expert, r"(?i)\b(Warning|Error)s? \(\d+\)", expert)
+        self.assertGreaterEqual(garps.count(lb1_mac), 5, garps)
+        self.assertGreaterEqual(garps.count(lb2_mac), 5, garps)
+        self.assert_no_expert_warnings(cap)
+
+    def test_use_vmac_on_af_packet_is_a_boot_error(self):
+        path = os.path.join(self.tmp, "vmac.toml")
+        with open(path, "w") as f:
+            f.write(dplb_config(1, os.path.join(self.tmp, "vmac.sock"), "MASTER", 101, extra_vrrp="use_vmac = true"))
+        res = self.lab.run("lb1", h.DPLB, "-c", path, check=False, timeout=60)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertRegex(res.stdout + res.stderr,
+                         r"port 'front' \(net_af_packet0[^)]*\): cannot add the virtual MAC 00:00:5e:00:01:65 for "
+                         r"\[\[vrrp\]\] VI_1: .*; set use_vmac = false")
 
     def test_master_killed_then_back_preempts(self):
         lb1 = self.dplb(1, "MASTER", 101)
@@ -402,6 +430,8 @@ class VrrpTest(unittest.TestCase):
     # keepalived as the peer
 
     def keepalived_pair(self, version, advert_int_dplb, advert_int_ka):
+        tshark, cap = self.start_capture(f"keepalived-v{version}.pcap")
+        self.addCleanup(lambda: tshark.poll() is None and tshark.kill())
         lb1 = self.dplb(1, "MASTER", 101, version=version, advert_int=advert_int_dplb)
         ka = self.keepalived(2, "BACKUP", 50, version=version, advert_int=advert_int_ka)
         self.wait_states({"dplb": (lb1, "MASTER"), "keepalived": (ka, "BACKUP")}, 10,
@@ -428,6 +458,16 @@ class VrrpTest(unittest.TestCase):
         ka.stop()
         took = self.wait_states({"dplb": (lb1, "MASTER")}, 5, f"keepalived stopped, v{version}")
         print(f"# v{version}: dplb MASTER {took:.2f} s after keepalived stopped")
+        time.sleep(0.5)
+        self.stop_capture(tshark)
+        rows = self.adverts_in(cap)
+        ours = [r for r in rows if r[0] == h.lab.lb_mac(1, 1)]
+        theirs = [r for r in rows if r[0] == h.lab.lb_mac(2, 1)]
+        self.assertTrue(ours and theirs, rows)
+        for r in ours:
+            self.assertEqual(r[1], str(version), r)
+            self.assertEqual(r[4], "1", f"checksum good (tshark's status 1): {r}")
+        self.assert_no_expert_warnings(cap)
 
     def test_keepalived_peer_v2(self):
         self.keepalived_pair(2, "1.0", "1")

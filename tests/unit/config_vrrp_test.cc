@@ -375,6 +375,10 @@ std::vector<BrokenVrrp> broken() {
   std::string small_mtu = instance("");
   small_mtu.replace(small_mtu.find("address = \"10.99.1.2/24\"\n"), 25, "address = \"10.99.1.2/24\"\nmtu = 68\n");
   small_mtu.replace(small_mtu.find("[\"10.99.1.10/24\"]"), 17, nine_addresses());
+  std::string many = instance("");
+  std::string addresses = "[";
+  for (int i = 10; i < 43; ++i) addresses += std::string(i > 10 ? ", " : "") + "\"10.99.1." + std::to_string(i) + "/24\"";
+  many.replace(many.find("[\"10.99.1.10/24\"]"), 17, addresses + "]");
   std::string bad_bind = instance("");
   bad_bind.replace(bad_bind.find("\"*:80\""), 6, "\"10.99.1.11:80\"");
   std::string vip_server = instance("");
@@ -561,6 +565,9 @@ std::vector<BrokenVrrp> broken() {
       {"one address in two instances", second("name = \"VI_2\"\nport = \"front\"\nvirtual_router_id = 102\n"
                                               "virtual_addresses = [\"10.99.1.20/24\", \"10.99.1.10/24\"]\n"),
        {"32:39: vrrp.virtual_addresses: 10.99.1.10 is already a virtual address of [[vrrp]] 'VI_1' (line 23)"}},
+      {"more addresses than a port's workers keep", many,
+       {"27:21: vrrp.virtual_addresses: 33 addresses; dplb takes at most 32 per port (every worker keeps them in a "
+        "fixed table); spread them over fewer instances or ports"}},
       {"more addresses than an advert carries", small_mtu,
        {"28:21: vrrp.virtual_addresses: 9 addresses, but one VRRPv2 advertisement on port 'front' (mtu 68) carries "
         "at most 8"}},
