@@ -35,6 +35,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+
+#include "tools/benchmarks/received_frame.h"
 #include <rte_mempool.h>
 
 #include <algorithm>
@@ -100,20 +102,7 @@ class Wire {
 
   void transmit(uint64_t now_ns) {
     for (rte_mbuf* packet : outbox_) {
-      const uint32_t length = rte_pktmbuf_pkt_len(packet);
-      rte_mbuf* frame = rte_pktmbuf_alloc(pool_);
-      char* data = frame != nullptr ? rte_pktmbuf_append(frame, static_cast<uint16_t>(14 + length)) : nullptr;
-      if (data == nullptr) {
-        std::fprintf(stderr, "http_proxy_bench: mbuf pool exhausted on the wire\n");
-        std::exit(1);
-      }
-      std::memset(data, 0, 12);
-      data[12] = 0x08;
-      data[13] = 0x00;
-      const void* p = rte_pktmbuf_read(packet, 0, length, data + 14);
-      if (p != data + 14) std::memcpy(data + 14, p, length);
-      rte_pktmbuf_free(packet);
-      push({now_ns + kOneWayNs, frame});
+      push({now_ns + kOneWayNs, dplb::bench::as_received_frame(pool_, packet, "http_proxy_bench")});
     }
     outbox_.clear();
   }

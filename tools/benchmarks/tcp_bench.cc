@@ -25,6 +25,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+
+#include "tools/benchmarks/received_frame.h"
 #include <rte_mempool.h>
 #include <unistd.h>
 
@@ -120,20 +122,7 @@ class Wire final : public TcpPacketSink {
         rte_pktmbuf_free(packet);
         continue;
       }
-      const uint32_t length = rte_pktmbuf_pkt_len(packet);
-      rte_mbuf* frame = rte_pktmbuf_alloc(pool_);
-      char* data = frame != nullptr ? rte_pktmbuf_append(frame, static_cast<uint16_t>(14 + length)) : nullptr;
-      if (data == nullptr) {
-        std::fprintf(stderr, "tcp_bench: mbuf pool exhausted on the wire\n");
-        std::exit(1);
-      }
-      std::memset(data, 0, 12);
-      data[12] = 0x08;
-      data[13] = 0x00;
-      const void* p = rte_pktmbuf_read(packet, 0, length, data + 14);
-      if (p != data + 14) std::memcpy(data + 14, p, length);
-      rte_pktmbuf_free(packet);
-      push({now_ns + delay_ns_, frame});
+      push({now_ns + delay_ns_, dplb::bench::as_received_frame(pool_, packet, "tcp_bench")});
     }
     outbox_.clear();
   }

@@ -74,6 +74,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import lab as labmod  # noqa: E402
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from http_bench import threads_placement  # noqa: E402
 
 PROBER = os.path.join(ROOT, "tests", "integration", "vip_prober.py")
 REFERENCE = "/work/shared/reference"
@@ -152,25 +155,6 @@ def signal_pids(pids, sig):
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
-
-
-def threads_cpus(pid):
-    """'name cpus' for every thread of a process: where it may run."""
-    out = []
-    try:
-        tids = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
-    except OSError:
-        return "(gone)"
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                name = f.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                cpus = re.search(r"Cpus_allowed_list:\s*(\S+)", f.read()).group(1)
-        except (OSError, AttributeError):
-            continue
-        out.append(f"{name} {cpus}")
-    return ", ".join(out)
 
 
 def wait_procs(procs, timeout):
@@ -511,7 +495,7 @@ class DplbStack:
             self.start(n)
         for n in LBS:
             self.wait_socket(n)
-            vlog(f"lb{n}: dplb threads (allowed CPUs): {threads_cpus(self.procs[n].pid)}")
+            vlog(f"lb{n}: dplb threads (allowed CPUs/last CPU): {threads_placement(self.procs[n].pid)}")
         # Once here, so a dplb whose VRRP does not work yet fails the stack in ~20 s with
         # its own words, instead of every case waiting for a convergence that cannot come.
         if not self.b.wait_converged(self):
