@@ -61,8 +61,13 @@ void NeighbourService::learn(const dataplane::ControlEvent& event, int64_t now_m
     ++conflicts_;
     if (now_ms - last_conflict_log_ms_ >= kConflictLogIntervalMs) {
       last_conflict_log_ms_ = now_ms;
-      log_error("address conflict on port '" + port_name(event.port) + "': " + ip_text(event.ipv4) +
-                " is also claimed by " + mac_text(event.mac) + " (" + std::to_string(conflicts_) + " so far)");
+      // A VIP claimed by another box while we own it is two VRRP masters
+      // (a split segment healing, or a peer outside the election): VRRP's
+      // adverts settle it, the operator should still hear of it.
+      log_error("address conflict on port '" + port_name(event.port) + "': " +
+                (event.virtual_address ? "the virtual address " : "") + ip_text(event.ipv4) +
+                " is also claimed by " + mac_text(event.mac) + " (" + std::to_string(conflicts_) + " so far)" +
+                (event.virtual_address ? "; another box acts as VRRP master for it (see show vrrp)" : ""));
     }
     return;
   }
