@@ -96,20 +96,8 @@ TableSchema<DataplaneConfig> dataplane_schema() {
 }
 
 std::string convert_congestion(const std::string& text, CongestionControl& out) {
-  const std::vector<std::string> names = {congestion_name(CongestionControl::cubic),
-                                          congestion_name(CongestionControl::newreno)};
-  if (text == names[0]) {
-    out = CongestionControl::cubic;
-    return "";
-  }
-  if (text == names[1]) {
-    out = CongestionControl::newreno;
-    return "";
-  }
-  std::string why = "'" + text + "' is not one of " + names[0] + ", " + names[1];
-  auto matches = close_matches(text, names, 1);
-  if (!matches.empty()) why += "; did you mean '" + matches.front() + "'?";
-  return why;
+  return convert_enum<CongestionControl, 2>(text, out, {CongestionControl::cubic, CongestionControl::newreno},
+                                            congestion_name);
 }
 
 // A range of ports written as [first, last], like net.ipv4.ip_local_port_range.
@@ -442,24 +430,6 @@ FieldSpec<BackendConfig> balance_algorithm() {
             if (!problem.empty()) d.error(position_of(node), path + ": " + problem);
           },
           {}};
-}
-
-template <class Enum, std::size_t N>
-std::string convert_enum(const std::string& text, Enum& out, const std::array<Enum, N>& values,
-                         const char* (*name)(Enum)) {
-  std::vector<std::string> names;
-  for (Enum v : values) {
-    if (text == name(v)) {
-      out = v;
-      return "";
-    }
-    names.emplace_back(name(v));
-  }
-  std::string why = "'" + text + "' is not one of ";
-  for (std::size_t i = 0; i < names.size(); ++i) why += (i ? ", " : "") + names[i];
-  auto matches = close_matches(text, names, 1);
-  if (!matches.empty()) why += "; did you mean '" + matches.front() + "'?";
-  return why;
 }
 
 std::string convert_hash_type(const std::string& text, HashType& out) {

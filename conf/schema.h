@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <set>
@@ -212,6 +213,26 @@ FieldSpec<T> duration_in(std::optional<Duration> T::*member, Duration min, Durat
             if (auto value = decode_duration(node, path, min, max, d)) out.*member = *value;
           },
           {}};
+}
+
+// An enumeration written as one of its names: "" and `out` set, or why not
+// (with a "did you mean" when a name is close).
+template <class Enum, std::size_t N>
+std::string convert_enum(const std::string& text, Enum& out, const std::array<Enum, N>& values,
+                         const char* (*name)(Enum)) {
+  std::vector<std::string> names;
+  for (Enum v : values) {
+    if (text == name(v)) {
+      out = v;
+      return "";
+    }
+    names.emplace_back(name(v));
+  }
+  std::string why = "'" + text + "' is not one of ";
+  for (std::size_t i = 0; i < names.size(); ++i) why += (i ? ", " : "") + names[i];
+  auto matches = close_matches(text, names, 1);
+  if (!matches.empty()) why += "; did you mean '" + matches.front() + "'?";
+  return why;
 }
 
 template <class T>

@@ -57,20 +57,8 @@ std::string convert_state(const std::string& text, VrrpState& out) {
 }
 
 std::string convert_v3_checksum(const std::string& text, VrrpV3Checksum& out) {
-  const std::vector<std::string> names = {vrrp_v3_checksum_name(VrrpV3Checksum::pseudo_header),
-                                          vrrp_v3_checksum_name(VrrpV3Checksum::rfc9568)};
-  if (text == names[0]) {
-    out = VrrpV3Checksum::pseudo_header;
-    return "";
-  }
-  if (text == names[1]) {
-    out = VrrpV3Checksum::rfc9568;
-    return "";
-  }
-  std::string why = "'" + text + "' is not one of " + names[0] + ", " + names[1];
-  auto matches = close_matches(text, names, 1);
-  if (!matches.empty()) why += "; did you mean '" + matches.front() + "'?";
-  return why;
+  return convert_enum<VrrpV3Checksum, 2>(text, out, {VrrpV3Checksum::pseudo_header, VrrpV3Checksum::rfc9568},
+                                         vrrp_v3_checksum_name);
 }
 
 std::string format_seconds(double value) {
