@@ -3,10 +3,10 @@
 #include <functional>
 
 #include "conf/config.h"
-#include "controlplane/lcore_load.h"
-#include "dataplane/port_setup.h"
-#include "dataplane/route_table.h"
-#include "dataplane/worker_pool.h"
+#include "controlplane/stats/lcore_load.h"
+#include "dataplane/port/port_setup.h"
+#include "dataplane/net/ipv4/route_table.h"
+#include "dataplane/worker/worker_pool.h"
 
 namespace dplb::controlplane {
 

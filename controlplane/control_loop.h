@@ -3,8 +3,8 @@
 #include <functional>
 #include <string>
 
-#include "controlplane/control_socket.h"
-#include "controlplane/interactive_console.h"
+#include "controlplane/console/control_socket.h"
+#include "controlplane/console/interactive_console.h"
 
 namespace dplb::controlplane {
 

@@ -12,8 +12,8 @@
 
 #include "conf/config_loader.h"
 #include "controlplane/appliance.h"
-#include "controlplane/command_line.h"
-#include "controlplane/ctl_client.h"
+#include "controlplane/console/command_line.h"
+#include "controlplane/console/ctl_client.h"
 #include "controlplane/logger.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "conf/config.h"
-#include "dataplane/ethernet_classifier.h"
+#include "dataplane/net/ethernet_classifier.h"
 #include "vrrp/vrrp_counters.h"
 
 namespace dplb::controlplane {

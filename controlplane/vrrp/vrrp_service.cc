@@ -9,14 +9,14 @@
 #include <rte_mbuf.h>
 
 #include "controlplane/logger.h"
-#include "controlplane/proxy_service.h"
+#include "controlplane/proxy/proxy_service.h"
 #include "controlplane/vrrp/vrrp_report.h"
-#include "dataplane/arp_announcement.h"
-#include "dataplane/port_setup.h"
-#include "dataplane/route_table.h"
-#include "dataplane/virtual_address_table.h"
-#include "dataplane/vrrp_link.h"
-#include "dataplane/worker_pool.h"
+#include "dataplane/net/arp/arp_announcement.h"
+#include "dataplane/port/port_setup.h"
+#include "dataplane/net/ipv4/route_table.h"
+#include "dataplane/net/ipv4/virtual_address_table.h"
+#include "dataplane/net/vrrp_link.h"
+#include "dataplane/worker/worker_pool.h"
 #include "vrrp/vrrp_advert.h"
 #include "vrrp/vrrp_settings.h"
 

@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "conf/config.h"
-#include "controlplane/command_registry.h"
+#include "controlplane/console/command_registry.h"
 #include "controlplane/vrrp/notify_runner.h"
-#include "dataplane/control_channel.h"
-#include "dataplane/ethernet_classifier.h"
+#include "dataplane/worker/control_channel.h"
+#include "dataplane/net/ethernet_classifier.h"
 #include "vrrp/vrrp_counters.h"
 #include "vrrp/vrrp_instance.h"
 

@@ -14,7 +14,7 @@
 
 #include "dataplane/tcp/tcp_application.h"
 #include "dataplane/tcp/tcp_settings.h"
-#include "dataplane/timer_wheel.h"
+#include "dataplane/base/timer_wheel.h"
 
 namespace dplb::dataplane {
 

@@ -27,7 +27,7 @@
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/tcp/tcp_application.h"
 #include "dataplane/tcp/tcp_settings.h"
-#include "dataplane/timer_wheel.h"
+#include "dataplane/base/timer_wheel.h"
 
 struct rte_mbuf;
 struct rte_mempool;

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "dataplane/http/http_head_writer.h"
-#include "dataplane/mbuf_chain.h"
+#include "dataplane/base/mbuf_chain.h"
 #include "dataplane/proxy/http_proxy.h"
 #include "dataplane/tcp/tcp_connection.h"
 #include "dataplane/tcp/tcp_stack.h"

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "dataplane/counter.h"
+#include "dataplane/base/counter.h"
 
 namespace dplb::dataplane {
 

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "dataplane/tcp_options.h"
+#include "dataplane/tcp/tcp_options.h"
 
 namespace dplb::dataplane {
 

@@ -17,8 +17,8 @@
 #include "dataplane/tcp/tcp_send_queue.h"
 #include "dataplane/tcp/tcp_settings.h"
 #include "dataplane/tcp/tcp_state.h"
-#include "dataplane/tcp_isn.h"
-#include "dataplane/timer_wheel.h"
+#include "dataplane/tcp/tcp_isn.h"
+#include "dataplane/base/timer_wheel.h"
 
 struct rte_mbuf;
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "dataplane/tcp/tcp_state.h"
-#include "dataplane/tcp_isn.h"
+#include "dataplane/tcp/tcp_isn.h"
 
 namespace dplb::dataplane {
 

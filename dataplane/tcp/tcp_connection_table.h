@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "dataplane/siphash.h"
-#include "dataplane/tcp_isn.h"
+#include "dataplane/tcp/siphash.h"
+#include "dataplane/tcp/tcp_isn.h"
 
 namespace dplb::dataplane {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "dataplane/tcp/tcp_state.h"
-#include "dataplane/counter.h"
+#include "dataplane/base/counter.h"
 
 namespace dplb::dataplane {
 

@@ -14,7 +14,7 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/counter.h"
+#include "dataplane/base/counter.h"
 #include "dataplane/tcp/tcp_application.h"
 
 namespace dplb::dataplane {

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "dataplane/mbuf_chain.h"
-#include "dataplane/syn_cookie.h"
+#include "dataplane/base/mbuf_chain.h"
+#include "dataplane/tcp/syn_cookie.h"
 #include "dataplane/tcp/tcp_sequence.h"
 #include "dataplane/tcp/tcp_stack.h"
 
@@ -97,7 +97,7 @@ void TcpStack::listener_syn(Listener& l, const TcpSegment& s, std::optional<uint
       return;
     }
     // Answer statelessly: the sequence number and TSval carry what the
-    // connection needs (dataplane/syn_cookie.h).
+    // connection needs (dataplane/tcp/syn_cookie.h).
     const uint8_t index = cookie_mss_index(std::min<uint16_t>(offered.mss, route->mss));
     const uint32_t cookie = make_syn_cookie(identity_.secret, t, s.sequence, now_us_ * 1000, index);
     TcpOptions o;

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/ipv4_checksum.h"
+#include "dataplane/net/ipv4/ipv4_checksum.h"
 #include "dataplane/tcp/tcp_sequence.h"
 #include "dataplane/tcp/tcp_stack.h"
 

@@ -2,7 +2,7 @@
 
 #include <rte_mbuf.h>
 
-#include "dataplane/mbuf_chain.h"
+#include "dataplane/base/mbuf_chain.h"
 #include "dataplane/tcp/tcp_sequence.h"
 
 namespace dplb::dataplane {

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "dataplane/tcp_options.h"
+#include "dataplane/tcp/tcp_options.h"
 
 struct rte_mbuf;
 

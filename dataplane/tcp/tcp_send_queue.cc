@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/mbuf_chain.h"
+#include "dataplane/base/mbuf_chain.h"
 
 namespace dplb::dataplane {
 

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "dataplane/flow_redirect.h"
+#include "dataplane/port/flow_redirect.h"
 #include "dataplane/tcp/tcp_sequence.h"
-#include "dataplane/tcp_isn.h"
+#include "dataplane/tcp/tcp_isn.h"
 
 namespace dplb::dataplane {
 

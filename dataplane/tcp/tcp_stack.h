@@ -13,13 +13,13 @@
 #include <optional>
 #include <vector>
 
-#include "dataplane/siphash.h"
+#include "dataplane/tcp/siphash.h"
 #include "dataplane/tcp/tcp_connection.h"
 #include "dataplane/tcp/tcp_connection_table.h"
 #include "dataplane/tcp/tcp_counters.h"
 #include "dataplane/tcp/tcp_settings.h"
-#include "dataplane/tcp_segment.h"
-#include "dataplane/timer_wheel.h"
+#include "dataplane/tcp/tcp_segment.h"
+#include "dataplane/base/timer_wheel.h"
 
 struct rte_mbuf;
 struct rte_mempool;

@@ -36,7 +36,7 @@
 #include "dataplane/proxy/proxy_counters.h"
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/tcp/tcp_stack.h"
-#include "dataplane/tcp_segment.h"
+#include "dataplane/tcp/tcp_segment.h"
 #include "tests/sim/sim_link.h"
 #include "tests/sim/tcp_sim.h"
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "dataplane/packet_io.h"
+#include "dataplane/port/packet_io.h"
 #include "tests/support/frame_builder.h"
 
 namespace dplb::testing {

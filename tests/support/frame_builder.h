@@ -6,7 +6,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "dataplane/ethernet_classifier.h"
+#include "dataplane/net/ethernet_classifier.h"
 
 namespace dplb::testing {
 

@@ -93,7 +93,7 @@ backend web_servers
 """
 
 # workers = [1] and control_lcore = 0 keep the configuration valid; the
-# --lcores override maps both lcores onto CPU 0 (dataplane/eal_arguments.cc:
+# --lcores override maps both lcores onto CPU 0 (dataplane/port/eal_arguments.cc:
 # an eal_args option replaces the derived options of its kind, here -l).
 DPLB_CFG = """\
 # tools/bench http: dplb with one worker on CPU 0, sharing it with the control lcore.

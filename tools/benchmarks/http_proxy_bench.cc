@@ -54,7 +54,7 @@
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/tcp/tcp_settings_from_config.h"
 #include "dataplane/tcp/tcp_stack.h"
-#include "dataplane/tcp_segment.h"
+#include "dataplane/tcp/tcp_segment.h"
 
 namespace {
 

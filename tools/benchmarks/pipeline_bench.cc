@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/worker.h"
+#include "dataplane/worker/worker.h"
 #include "tests/support/packet_fixtures.h"
 
 namespace {

@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "dataplane/tcp/tcp_stack.h"
-#include "dataplane/tcp_segment.h"
+#include "dataplane/tcp/tcp_segment.h"
 #include "tests/sim/sim_link.h"
 
 namespace {
