@@ -24,11 +24,10 @@ std::string list(const List& values, Render render) {
   return out + "]";
 }
 
-}  // namespace
+std::string duration(Duration d) { return quoted(format_duration(d)); }
+const char* flag(bool b) { return b ? "true" : "false"; }
 
-std::string render_config(const Config& c) {
-  std::ostringstream o;
-  o << "# " << c.file << "\n";
+void render_dataplane(std::ostream& o, const Config& c) {
   o << "[dataplane]\n"
     << "workers = " << list(c.dataplane.workers, [](uint32_t w) { return std::to_string(w); }) << "\n"
     << "control_lcore = " << c.dataplane.control_lcore << "\n"
@@ -40,16 +39,22 @@ std::string render_config(const Config& c) {
     << "arp_retry = " << quoted(format_duration(c.dataplane.arp_retry)) << "\n"
     << "arp_probes = " << c.dataplane.arp_probes << "\n"
     << "arp_max_entries = " << c.dataplane.arp_max_entries << "\n\n";
+}
+
+void render_console(std::ostream& o, const Config& c) {
   o << "[console]\n"
     << "socket = " << quoted(c.console.socket) << "\n"
     << "prompt = " << quoted(c.console.prompt) << "\n\n";
+}
+
+void render_log(std::ostream& o, const Config& c) {
   o << "[log]\n"
     << "level = " << quoted(c.log.level) << "\n"
     << "file = " << quoted(c.log.file) << "\n"
     << "access_log = " << quoted(c.log.access_log) << "\n\n";
-  const TcpConfig& t = c.tcp;
-  auto duration = [](Duration d) { return quoted(format_duration(d)); };
-  auto flag = [](bool b) { return b ? "true" : "false"; };
+}
+
+void render_tcp(std::ostream& o, const TcpConfig& t) {
   o << "[tcp]\n"
     << "max_connections = " << t.max_connections << "\n"
     << "connection_buffer = " << t.connection_buffer << "\n"
@@ -74,6 +79,9 @@ std::string render_config(const Config& c) {
     << "window_scaling = " << flag(t.window_scaling) << "\n"
     << "local_ports = [" << t.local_port_first << ", " << t.local_port_last << "]\n"
     << "challenge_ack_limit = " << t.challenge_ack_limit << "\n";
+}
+
+void render_network(std::ostream& o, const Config& c) {
   for (const auto& p : c.ports) {
     o << "\n[[port]]\n"
       << "name = " << quoted(p.name) << "\n"
@@ -96,6 +104,9 @@ std::string render_config(const Config& c) {
       << "mac = " << quoted(format_mac(a.mac)) << "\n";
     if (!a.port.empty()) o << "port = " << quoted(a.port) << "\n";
   }
+}
+
+void render_frontends(std::ostream& o, const Config& c) {
   // Timeouts left unset are left out: they inherit at run time, and
   // printing the inherited value would load back as a written one.
   for (const auto& f : c.frontends) {
@@ -118,6 +129,46 @@ std::string render_config(const Config& c) {
       << "log = " << flag(f.log) << "\n"
       << "dontlognull = " << flag(f.dontlognull) << "\n";
   }
+}
+
+void render_health_check(std::ostream& o, const HealthCheckConfig& h) {
+  o << "\n[backend.health_check]\n"
+    << "type = " << quoted(health_check_type_name(h.type)) << "\n"
+    << "interval = " << duration(h.interval) << "\n";
+  if (h.fastinter) o << "fastinter = " << duration(*h.fastinter) << "\n";
+  if (h.downinter) o << "downinter = " << duration(*h.downinter) << "\n";
+  o << "rise = " << h.rise << "\n"
+    << "fall = " << h.fall << "\n";
+  if (h.timeout) o << "timeout = " << duration(*h.timeout) << "\n";
+  // A tcp check refuses the http keys, so writing their defaults would not
+  // load back.
+  if (h.type == HealthCheckType::http) {
+    o << "method = " << quoted(h.method) << "\n"
+      << "path = " << quoted(h.path) << "\n";
+    if (!h.host.empty()) o << "host = " << quoted(h.host) << "\n";
+    auto status = [](const StatusRange& r) { return quoted(format_status_range(r)); };
+    o << "expect_status = "
+      << (h.expect_status.size() == 1 ? status(h.expect_status.front()) : list(h.expect_status, status)) << "\n"
+      << "disable_on_404 = " << flag(h.disable_on_404) << "\n";
+  }
+  o << "observe = " << quoted(observe_mode_name(h.observe)) << "\n"
+    << "error_limit = " << h.error_limit << "\n"
+    << "on_error = " << quoted(on_error_name(h.on_error)) << "\n";
+}
+
+void render_server(std::ostream& o, const ServerConfig& server) {
+  o << "\n[[backend.server]]\n"
+    << "name = " << quoted(server.name) << "\n"
+    << "address = " << quoted(format_endpoint(server.address)) << "\n"
+    << "weight = " << server.weight << "\n"
+    << "maxconn = " << server.maxconn << "\n"
+    << "backup = " << flag(server.backup) << "\n"
+    << "check = " << flag(server.check) << "\n";
+  if (server.check_port != 0) o << "check_port = " << server.check_port << "\n";
+  o << "slowstart = " << duration(server.slowstart) << "\n";
+}
+
+void render_backends(std::ostream& o, const Config& c) {
   for (const auto& b : c.backends) {
     o << "\n[[backend]]\n"
       << "name = " << quoted(b.name) << "\n"
@@ -130,41 +181,12 @@ std::string render_config(const Config& c) {
     o << "http_reuse = " << quoted(http_reuse_name(b.http_reuse)) << "\n"
       << "retries = " << b.retries << "\n"
       << "redispatch = " << flag(b.redispatch) << "\n";
-    const HealthCheckConfig& h = b.health_check;
-    o << "\n[backend.health_check]\n"
-      << "type = " << quoted(health_check_type_name(h.type)) << "\n"
-      << "interval = " << duration(h.interval) << "\n";
-    if (h.fastinter) o << "fastinter = " << duration(*h.fastinter) << "\n";
-    if (h.downinter) o << "downinter = " << duration(*h.downinter) << "\n";
-    o << "rise = " << h.rise << "\n"
-      << "fall = " << h.fall << "\n";
-    if (h.timeout) o << "timeout = " << duration(*h.timeout) << "\n";
-    // A tcp check refuses the http keys, so writing their defaults would not
-    // load back.
-    if (h.type == HealthCheckType::http) {
-      o << "method = " << quoted(h.method) << "\n"
-        << "path = " << quoted(h.path) << "\n";
-      if (!h.host.empty()) o << "host = " << quoted(h.host) << "\n";
-      auto status = [](const StatusRange& r) { return quoted(format_status_range(r)); };
-      o << "expect_status = "
-        << (h.expect_status.size() == 1 ? status(h.expect_status.front()) : list(h.expect_status, status)) << "\n"
-        << "disable_on_404 = " << flag(h.disable_on_404) << "\n";
-    }
-    o << "observe = " << quoted(observe_mode_name(h.observe)) << "\n"
-      << "error_limit = " << h.error_limit << "\n"
-      << "on_error = " << quoted(on_error_name(h.on_error)) << "\n";
-    for (const auto& server : b.servers) {
-      o << "\n[[backend.server]]\n"
-        << "name = " << quoted(server.name) << "\n"
-        << "address = " << quoted(format_endpoint(server.address)) << "\n"
-        << "weight = " << server.weight << "\n"
-        << "maxconn = " << server.maxconn << "\n"
-        << "backup = " << flag(server.backup) << "\n"
-        << "check = " << flag(server.check) << "\n";
-      if (server.check_port != 0) o << "check_port = " << server.check_port << "\n";
-      o << "slowstart = " << duration(server.slowstart) << "\n";
-    }
+    render_health_check(o, b.health_check);
+    for (const auto& server : b.servers) render_server(o, server);
   }
+}
+
+void render_vrrp(std::ostream& o, const Config& c) {
   // The priority is the one in effect (255 for a MASTER written without
   // one), which loads back the same; auth_pass is the 8 characters sent.
   for (const auto& v : c.vrrp) {
@@ -195,6 +217,21 @@ std::string render_config(const Config& c) {
     }) << "\n"
       << "notify = " << quoted(v.notify) << "\n";
   }
+}
+
+}  // namespace
+
+std::string render_config(const Config& c) {
+  std::ostringstream o;
+  o << "# " << c.file << "\n";
+  render_dataplane(o, c);
+  render_console(o, c);
+  render_log(o, c);
+  render_tcp(o, c.tcp);
+  render_network(o, c);
+  render_frontends(o, c);
+  render_backends(o, c);
+  render_vrrp(o, c);
   return o.str();
 }
 

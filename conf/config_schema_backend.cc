@@ -1,0 +1,122 @@
+#include "conf/config_sections.h"
+
+#include "conf/proxy_values.h"
+
+namespace dplb::conf {
+namespace {
+
+// Addresses that can never be a server's, whatever the routes say.
+std::string special_address(Ipv4Address a) {
+  const uint32_t v = a.value;
+  if ((v >> 24) == 0) return "a 'this network' address (0.0.0.0/8)";
+  if ((v >> 24) == 127) return "a loopback address";
+  if ((v >> 28) == 0xe) return "a multicast address";
+  if (v == 0xffffffffu) return "the broadcast address";
+  if ((v >> 28) == 0xf) return "a reserved address (240.0.0.0/4)";
+  return "";
+}
+
+std::string convert_server_address(const std::string& text, Endpoint& out) {
+  std::string error;
+  auto endpoint = parse_endpoint(text, false, &error);
+  if (!endpoint) return error;
+  const std::string kind = special_address(endpoint->address);
+  if (!kind.empty()) return endpoint->address.to_string() + " is " + kind + ", not a server's";
+  out = *endpoint;
+  return "";
+}
+
+TableSchema<ServerConfig> server_schema() {
+  TableSchema<ServerConfig> s("[[backend.server]]", "backend.server");
+  s.required("name", string_as<ServerConfig, std::string>(&ServerConfig::name, "string",
+                                                          "1-32 of [A-Za-z0-9_.-], unique in the backend",
+                                                          convert_name))
+      .required("address", string_as<ServerConfig, Endpoint>(&ServerConfig::address, "string (address:port)",
+                                                             "A.B.C.D:1..65535, with a route to it",
+                                                             convert_server_address))
+      .optional("weight", integer_in(&ServerConfig::weight, 0, 256))
+      .optional("maxconn", integer_in(&ServerConfig::maxconn, 0, 1'000'000))
+      .optional("backup", boolean(&ServerConfig::backup))
+      .optional("check", boolean(&ServerConfig::check))
+      .optional("check_port", integer_in(&ServerConfig::check_port, 1, 65535))
+      .optional("slowstart", duration_in(&ServerConfig::slowstart, Duration{0}, hours(1)))
+      .hint("port", "did you mean 'check_port'? (HAProxy's `port`: where checks are sent)")
+      .hint("health_check", "checks are set up per backend, in [backend.health_check]; write check = true here");
+  // HAProxy writes the check's settings on each `server` line; dplb keeps
+  // one set per backend, so say where they went.
+  for (const char* key : {"inter", "interval", "fastinter", "downinter", "rise", "fall", "timeout", "type", "method",
+                          "path", "uri", "host", "expect_status", "disable_on_404", "disable-on-404", "observe",
+                          "error_limit", "error-limit", "on_error", "on-error"}) {
+    s.hint(key, "health-check settings apply to every server of a backend: write it in [backend.health_check]");
+  }
+  return s;
+}
+
+FieldSpec<BackendConfig> balance_algorithm() {
+  return {"string",
+          "roundrobin, static-rr, leastconn, first, random, random(1..100), source, uri, hdr(NAME)",
+          [](const toml::node& node, const std::string& path, BackendConfig& out, Diagnostics& d) {
+            const auto* value = node.as_string();
+            if (value == nullptr) return report_type(d, node, path, "a string");
+            std::string problem = parse_balance(value->get(), out);
+            if (!problem.empty()) d.error(position_of(node), path + ": " + problem);
+          },
+          {}};
+}
+
+std::string convert_hash_type(const std::string& text, HashType& out) {
+  return convert_enum<HashType, 2>(text, out, {HashType::map_based, HashType::consistent}, hash_type_name);
+}
+
+std::string convert_http_reuse(const std::string& text, HttpReuse& out) {
+  return convert_enum<HttpReuse, 3>(text, out, {HttpReuse::never, HttpReuse::safe, HttpReuse::always},
+                                    http_reuse_name);
+}
+
+TableSchema<BackendConfig> backend_schema() {
+  TableSchema<BackendConfig> s("[[backend]]", "backend");
+  s.required("name", string_as<BackendConfig, std::string>(&BackendConfig::name, "string",
+                                                           "1-32 of [A-Za-z0-9_.-], unique", convert_name))
+      .optional("balance", balance_algorithm())
+      .optional("hash_type", string_as<BackendConfig, HashType>(&BackendConfig::hash_type, "string",
+                                                                "map-based, consistent", convert_hash_type))
+      .optional("timeout_connect", duration_in(&BackendConfig::timeout_connect, ms(1), hours(1)))
+      .optional("timeout_server", duration_in(&BackendConfig::timeout_server, ms(1), days(1)))
+      .optional("timeout_queue", duration_in(&BackendConfig::timeout_queue, ms(1), hours(1)))
+      .optional("timeout_tunnel", duration_in(&BackendConfig::timeout_tunnel, ms(1), days(7)))
+      .optional("http_reuse", string_as<BackendConfig, HttpReuse>(&BackendConfig::http_reuse, "string",
+                                                                  "never, safe, always", convert_http_reuse))
+      .optional("retries", integer_in(&BackendConfig::retries, 0, 100))
+      .optional("redispatch", boolean(&BackendConfig::redispatch))
+      .optional("health_check", health_check_table())
+      .optional("server", table_array(&BackendConfig::servers, server_schema()));
+  return s;
+}
+
+}  // namespace
+
+// TOML lets a [[backend.server]] or [backend.health_check] written before
+// any [[backend]] create a plain [backend] table; say what went wrong rather
+// than "got a table".
+FieldSpec<Config> backend_list() {
+  FieldSpec<Config> spec = table_array(&Config::backends, backend_schema());
+  spec.decode = [decode = spec.decode](const toml::node& node, const std::string& path, Config& out,
+                                       Diagnostics& d) {
+    const auto* table = node.as_table();
+    if (table != nullptr && (table->contains("server") || table->contains("health_check"))) {
+      if (table->contains("server")) {
+        d.error(position_of(node),
+                "backend.server: a [[backend.server]] table must follow the [[backend]] it belongs to");
+      }
+      if (table->contains("health_check")) {
+        d.error(position_of(node),
+                "backend.health_check: a [backend.health_check] table must follow the [[backend]] it belongs to");
+      }
+      return;
+    }
+    decode(node, path, out, d);
+  };
+  return spec;
+}
+
+}  // namespace dplb::conf
