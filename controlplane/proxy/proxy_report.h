@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "controlplane/proxy/stat_csv_columns.h"  // stat_csv_columns(), stat_csv_header()
 #include "dataplane/proxy/proxy_counters.h"
 #include "dataplane/proxy/proxy_snapshot.h"
 
@@ -56,12 +57,5 @@ std::string report_servers(const ProxyView& view, int backend);
 // HAProxy's `show stat` CSV: the header, a FRONTEND row per frontend, then
 // per backend a row per server and a BACKEND row.
 std::string report_stat_csv(const ProxyView& view);
-
-// The static fields of HAProxy 2.6's `show stat` CSV (management guide,
-// section 9.1), in their order; the column after them is the "-" that ends
-// the static fields.
-const std::vector<std::string_view>& stat_csv_columns();
-// "# pxname,svname,...,agg_server_check_status,-," and a newline.
-std::string stat_csv_header();
 
 }  // namespace dplb::controlplane

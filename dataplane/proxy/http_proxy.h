@@ -189,31 +189,74 @@ class HttpProxy final : public TcpApplication {
     uint32_t length = 0;
   };
 
+  // Sessions and server links are allocated this many at a time.
+  static constexpr uint32_t kChunk = 256;
+  // Room for a rewritten head (the scratch space rewrite_ points to).
+  static constexpr uint32_t kRewriteCapacity = 32768;
+
   // Client side (http_proxy_request.cc).
   void client_readable(Session& s);
   void read_request(Session& s);
+  // The request line as far as it goes, for logging a head that did not parse.
+  void record_unparsed_request_line(Session& s);
   void request_head_complete(Session& s, const HttpRequestHead& head, uint32_t head_length);
-  void assign(Session& s);
+  // "METHOD target HTTP/1.x" for the access log, truncated to its room.
+  void record_request_line(Session& s, const HttpRequestHead& head);
+  // What the rest of the exchange needs to know of the request head.
+  void note_request_head(Session& s, const HttpRequestHead& head);
+  BalanceKey balance_key(const Session& s, const HttpRequestHead& head) const;
+  // Rewrites the head into s.pending_head; false when the request was
+  // answered with an error instead.
+  bool rewrite_request_head(Session& s, const HttpRequestHead& head);
   void send_request(Session& s);
   void pump_request_body(Session& s);
   void client_gone(Session& s, TcpCloseReason reason);
-  void reply_error(Session& s, uint16_t status, char who, char phase);
 
-  // Server side (http_proxy_response.cc).
+  // Choosing a server, maxconn slots and queues (http_proxy_dispatch.cc).
+  void assign(Session& s);
+  // Takes a slot on `server` (which has room) and connects to it.
+  void dispatch(Session& s, uint16_t server);
+  void release_slot(Session& s);
+  void dequeue(uint16_t backend, uint16_t server);
+  // A server that may no longer take traffic: its queue goes to the
+  // backend's (option redispatch), or waits there (see adopt).
+  void redistribute(uint16_t backend, uint16_t server);
+  void enqueue(Session& s, bool on_server);
+  void unqueue(Session& s);
+
+  // Opening, reusing and losing server connections (http_proxy_connect.cc).
   void connect(Session& s);
+  // The session's own connection or a pooled one, when one may be used.
+  ServerLink* reusable_link(Session& s);
   void connected(ServerLink& link);
   void connect_failed(Session& s, bool timed_out);
+  void server_gone(ServerLink& link, TcpCloseReason reason);
+  // A reused connection closed under a request that may be sent again.
+  void replay_request(Session& s, ServerLink& link);
+
+  // Server side of an exchange (http_proxy_response.cc).
   void server_readable(ServerLink& link);
   void read_response(Session& s);
+  // 100 Continue, 103 Early Hints: passed on as they are.
+  void forward_interim_response(Session& s, const HttpResponseHead& head);
   void response_head_complete(Session& s, const HttpResponseHead& head);
+  void expect_response_body(Session& s, const HttpResponseHead& head);
+  void start_tunnel(Session& s);
   void pump_response_body(Session& s);
-  void server_gone(ServerLink& link, TcpCloseReason reason);
-  void finish_exchange(Session& s);
   void pump_tunnel(Session& s);
+  void finish_exchange(Session& s);
+  void reset_exchange(Session& s);
+
+  // Answers dplb gives itself, and exchanges cut short (http_proxy_errors.cc).
+  void reply_error(Session& s, uint16_t status, char who, char phase);
+  // A response head that cannot be passed on: the server connection is
+  // aborted and the client gets a 502.
+  void bad_response(Session& s);
   // Ends the exchange after its response started (or in a tunnel): the
   // connection to the server is aborted, the client's closed.
   void fail(Session& s, char who, char phase);
 
+  // Session I/O: reading heads, moving bodies and tunnel bytes (http_proxy_io.cc).
   // Moving bytes: from `from` (after `*inbound`) to `to`, through `framer`
   // when there is one. Returns the bytes moved; sets *read to the bytes
   // read from `from` by this call (moved or left in *inbound: bytes already
@@ -222,45 +265,53 @@ class HttpProxy final : public TcpApplication {
   // *done when the framer's message ended, *error on a framing error.
   uint64_t move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to, uint64_t* read,
                 bool* done, uint16_t* error);
+  // Runs `chain` through `framer`. send: write `chain` (what follows the
+  // message's end is in *inbound); hold: it all belongs to the next
+  // message and is back in *inbound; failed: freed, *error set.
+  enum class Framed : uint8_t { send, hold, failed };
+  Framed frame(HttpBodyFramer& framer, rte_mbuf* chain, rte_mbuf** inbound, bool* done, uint16_t* error);
   // Gathers a head from `conn` into `*buffer`; returns the bytes held.
   enum class Gather : uint8_t { more, ready, eof, overflow };
   Gather gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes);
+  // Reads and drops what the client sent; returns the bytes dropped.
+  uint64_t drain_client(Session& s);
+  rte_mbuf* copy_to_mbufs(const char* data, uint32_t length);
 
-  // Sessions, links, buffers, queues, pools (http_proxy.cc).
+  // Sessions and head buffers (http_proxy_sessions.cc).
   Session* new_session();
   void free_session(Session& s);
   // Everything a session holds but its client connection: timer, queue
   // place, server slot, server connections, buffered bytes.
   void release_resources(Session& s);
   void end_session(Session& s);  // closes the client (lingering if needed) and frees
-  // Reads and drops what the client sent; returns the bytes dropped.
-  uint64_t drain_client(Session& s);
+  void close_client(Session& s);  // a graceful close, then the session is freed
   void linger_readable(Session& s);
+  HeadBuffer* take_buffer();
+  void give_buffer(HeadBuffer*& buffer);
+
+  // Server links and the idle-connection pools (http_proxy_server_pool.cc).
   ServerLink* new_link();
   void free_link(ServerLink& link);
   // abort: reset at once. Otherwise a graceful close when the server has
   // closed its side already, and a reset when it has not (see close_link).
   void close_link(ServerLink& link, bool abort);
   void release_link(Session& s);  // end of exchange: pool, keep or close
-  HeadBuffer* take_buffer();
-  void give_buffer(HeadBuffer*& buffer);
-  void release_slot(Session& s);
-  void dequeue(uint16_t backend, uint16_t server);
-  // A server that may no longer take traffic: its queue goes to the
-  // backend's (option redispatch), or waits there (see adopt).
-  void redistribute(uint16_t backend, uint16_t server);
-  void enqueue(Session& s, bool on_server);
-  void unqueue(Session& s);
   void pool_push(ServerLink& link);
   ServerLink* pool_pop(uint16_t backend, uint16_t server);
   void pool_remove(ServerLink& link);
   void purge_pools();
+
+  // Timeouts (http_proxy_timeouts.cc).
   void arm(Session& s, uint32_t timeout_ms);
   void timer_fired(Session& s);
+  // The inactivity timeout of an exchange or tunnel, re-armed while not spent.
+  void exchange_timer_fired(Session& s);
+  uint32_t tunnel_timeout_ms(const Session& s) const;
   char tunnel_timeout_side(const Session& s) const;
-  void reset_exchange(Session& s);
+
+  // The access-log record (http_proxy_access_log.cc).
   void log_exchange(Session& s);
-  rte_mbuf* copy_to_mbufs(const char* data, uint32_t length);
+
   uint64_t now() const { return now_us_; }
   const ProxyFrontend& frontend(const Session& s) const { return snapshot_->frontends[s.frontend]; }
   const ProxyBackend& backend(const Session& s) const { return snapshot_->backends[s.backend]; }

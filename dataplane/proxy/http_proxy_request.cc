@@ -1,23 +1,20 @@
-// The client side of the proxy: gathering and parsing request heads,
-// choosing a server, forwarding request bodies, and the answers dplb gives
-// itself (error pages) when a request cannot be served.
+// The client side of an exchange: reading and parsing request heads,
+// rewriting them for the server, sending them and forwarding request
+// bodies, and a client that goes away.
 
 #include <rte_mbuf.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/base/mbuf_chain.h"
 #include "dataplane/http/http_head_parser.h"
 #include "dataplane/http/http_head_writer.h"
-#include "dataplane/base/mbuf_chain.h"
 #include "dataplane/proxy/http_proxy.h"
 #include "dataplane/tcp/tcp_connection.h"
-#include "dataplane/tcp/tcp_stack.h"
 
 namespace dplb::dataplane {
 namespace {
-
-constexpr uint32_t kRewriteCapacity = 32768;
 
 // The part of a request target that `balance uri` hashes: the path,
 // without the query string (HAProxy's default).
@@ -38,25 +35,6 @@ bool idempotent(std::string_view method) {
 }
 
 }  // namespace
-
-HttpProxy::Gather HttpProxy::gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes) {
-  while (conn.readable() > 0) {
-    uint32_t n = 0;
-    rte_mbuf* m = conn.read(UINT32_MAX, &n);
-    if (m == nullptr) break;
-    *inbound = chain_append(*inbound, m);
-    *bytes += n;
-  }
-  if (*inbound == nullptr) return conn.end_of_stream() ? Gather::eof : Gather::more;
-  if (*buffer == nullptr) *buffer = take_buffer();
-  HeadBuffer& b = **buffer;
-  const uint32_t want = std::min<uint32_t>((*inbound)->pkt_len, kHeadCapacity);
-  if (want > b.length) {
-    chain_copy(*inbound, b.length, want - b.length, reinterpret_cast<uint8_t*>(b.data + b.length));
-    b.length = want;
-  }
-  return Gather::ready;
-}
 
 void HttpProxy::client_readable(Session& s) {
   if (s.lingering) {
@@ -113,49 +91,33 @@ void HttpProxy::read_request(Session& s) {
         reply_error(s, 400, 'C', 'R');
       }
       return;
-    case HttpParseResult::Kind::error: {
+    case HttpParseResult::Kind::error:
       counters_.frontends[s.frontend].request_errors.increment();
-      // The request line, as far as it goes, for the log.
-      const char* data = s.head->data;
-      const char* eol = static_cast<const char*>(std::memchr(data, '\n', s.head->length));
-      uint32_t n = eol != nullptr ? static_cast<uint32_t>(eol - data) : s.head->length;
-      if (n > 0 && data[n - 1] == '\r') --n;
-      n = std::min<uint32_t>(n, sizeof(s.request_line));
-      std::memcpy(s.request_line, data, n);
-      s.request_line_length = static_cast<uint16_t>(n);
+      record_unparsed_request_line(s);
       reply_error(s, r.status, 'P', 'R');
       return;
-    }
     case HttpParseResult::Kind::complete:
       request_head_complete(s, *request_head_, static_cast<uint32_t>(r.head_length));
       return;
   }
 }
 
+void HttpProxy::record_unparsed_request_line(Session& s) {
+  const char* data = s.head->data;
+  const char* eol = static_cast<const char*>(std::memchr(data, '\n', s.head->length));
+  uint32_t n = eol != nullptr ? static_cast<uint32_t>(eol - data) : s.head->length;
+  if (n > 0 && data[n - 1] == '\r') --n;
+  n = std::min<uint32_t>(n, sizeof(s.request_line));
+  std::memcpy(s.request_line, data, n);
+  s.request_line_length = static_cast<uint16_t>(n);
+}
+
 void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, uint32_t head_length) {
-  const ProxyFrontend& f = frontend(s);
   ++s.requests;
   s.head_done_us = now_us_;
   counters_.frontends[s.frontend].requests.increment();
   wheel_.cancel(s.timer);
-
-  // "METHOD target HTTP/1.x" for the access log, truncated to its room.
-  {
-    char* out = s.request_line;
-    const std::size_t room = sizeof(s.request_line);
-    std::size_t n = 0;
-    auto put = [&](std::string_view part) {
-      const std::size_t k = std::min(part.size(), room - n);
-      std::memcpy(out + n, part.data(), k);
-      n += k;
-    };
-    put(head.method);
-    put(" ");
-    put(head.target);
-    put(head.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1");
-    s.request_line_length = static_cast<uint16_t>(n);
-  }
-
+  record_request_line(s, head);
   if (http_token_equal(head.method, "CONNECT")) {
     // A reverse proxy has no business opening arbitrary tunnels; upgrades
     // after a 101 are the supported way.
@@ -163,6 +125,33 @@ void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, u
     reply_error(s, 501, 'P', 'R');
     return;
   }
+  note_request_head(s, head);
+  s.backend = static_cast<uint16_t>(frontend(s).backend);
+  s.key = balance_key(s, head);
+  if (!rewrite_request_head(s, head)) return;
+  s.inbound = chain_trim_front(s.inbound, head_length);
+  give_buffer(s.head);
+  counters_.backends[s.backend].requests.increment();
+  assign(s);
+}
+
+void HttpProxy::record_request_line(Session& s, const HttpRequestHead& head) {
+  char* out = s.request_line;
+  const std::size_t room = sizeof(s.request_line);
+  std::size_t n = 0;
+  auto put = [&](std::string_view part) {
+    const std::size_t k = std::min(part.size(), room - n);
+    std::memcpy(out + n, part.data(), k);
+    n += k;
+  };
+  put(head.method);
+  put(" ");
+  put(head.target);
+  put(head.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1");
+  s.request_line_length = static_cast<uint16_t>(n);
+}
+
+void HttpProxy::note_request_head(Session& s, const HttpRequestHead& head) {
   s.client_keep_alive = head.keep_alive;
   s.client_version_minor = head.version_minor;
   s.request_is_head = http_token_equal(head.method, "HEAD");
@@ -176,32 +165,29 @@ void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, u
     s.request_body.expect_none();
   }
   s.request_done = s.request_body.done();
+}
 
-  s.backend = static_cast<uint16_t>(f.backend);
+BalanceKey HttpProxy::balance_key(const Session& s, const HttpRequestHead& head) const {
   const ProxyBackend& be = backend(s);
   switch (be.balance) {
     case conf::BalanceAlgorithm::source:
-      s.key = {true, balance_hash_ipv4(s.client->tuple().remote_address)};
-      break;
+      return {true, balance_hash_ipv4(s.client->tuple().remote_address)};
     case conf::BalanceAlgorithm::uri:
-      s.key = {true, balance_hash(uri_path(head.target))};
-      break;
+      return {true, balance_hash(uri_path(head.target))};
     case conf::BalanceAlgorithm::hdr:
-      s.key = {};
       for (std::size_t i = 0; i < head.field_count; ++i) {
-        if (http_token_equal(head.fields[i].name, be.hash_header)) {
-          s.key = {true, balance_hash(head.fields[i].value)};
-          break;
-        }
+        if (http_token_equal(head.fields[i].name, be.hash_header)) return {true, balance_hash(head.fields[i].value)};
       }
-      break;
+      return {};
     default:
-      s.key = {};
-      break;
+      return {};
   }
+}
 
+bool HttpProxy::rewrite_request_head(Session& s, const HttpRequestHead& head) {
+  const ProxyFrontend& f = frontend(s);
   // The server connection is kept for reuse unless nothing could reuse it.
-  s.server_keep_alive = be.reuse != conf::HttpReuse::never || s.client_keep_alive;
+  s.server_keep_alive = backend(s).reuse != conf::HttpReuse::never || s.client_keep_alive;
   RequestRewrite rewrite;
   rewrite.keep_alive = s.server_keep_alive;
   rewrite.forwardfor = f.forwardfor;
@@ -211,46 +197,14 @@ void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, u
   if (length == 0) {
     counters_.frontends[s.frontend].request_errors.increment();
     reply_error(s, 400, 'P', 'R');
-    return;
+    return false;
   }
   s.pending_head = copy_to_mbufs(rewrite_.get(), static_cast<uint32_t>(length));
   if (s.pending_head == nullptr) {
     reply_error(s, 503, 'P', 'R');
-    return;
+    return false;
   }
-  s.inbound = chain_trim_front(s.inbound, head_length);
-  give_buffer(s.head);
-  counters_.backends[s.backend].requests.increment();
-  assign(s);
-}
-
-void HttpProxy::assign(Session& s) {
-  BackendBalancer& balancer = balancers_[s.backend];
-  const Pick pick = balancer.pick(s.key);
-  switch (pick.outcome) {
-    case PickOutcome::server: {
-      s.server = static_cast<uint16_t>(pick.server);
-      s.queue_done_us = now_us_;
-      s.slot_taken = true;
-      balancer.taken(pick.server);
-      ServerCounters& sc = server_counters(s.backend, s.server);
-      sc.current.increment();
-      sc.current_max.observe(balancer.in_flight(pick.server));
-      connect(s);
-      return;
-    }
-    case PickOutcome::queue_server:
-      s.server = static_cast<uint16_t>(pick.server);
-      enqueue(s, true);
-      return;
-    case PickOutcome::queue_backend:
-      enqueue(s, false);
-      return;
-    case PickOutcome::no_server:
-      counters_.backends[s.backend].no_server.increment();
-      reply_error(s, 503, 'S', 'C');
-      return;
-  }
+  return true;
 }
 
 void HttpProxy::send_request(Session& s) {
@@ -318,92 +272,6 @@ void HttpProxy::pump_request_body(Session& s) {
     return;
   }
   s.waiting_on_client = link.conn->send_space() > 0;
-}
-
-uint64_t HttpProxy::move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to,
-                         uint64_t* read, bool* done, uint16_t* error) {
-  uint64_t moved = 0;
-  *read = 0;
-  *done = framer != nullptr && framer->done();
-  while (!*done) {
-    const uint32_t space = to.send_space();
-    if (space == 0) {
-      to.want_writable();
-      break;
-    }
-    rte_mbuf* chain = *inbound;
-    *inbound = nullptr;
-    if (chain == nullptr) {
-      if (from.readable() == 0) break;
-      uint32_t n = 0;
-      chain = from.read(space, &n);
-      if (chain == nullptr) break;
-      *read += n;
-    }
-    if (framer != nullptr) {
-      uint32_t offset = 0;
-      for (rte_mbuf* m = chain; m != nullptr; m = m->next) {
-        const HttpBodyFramer::Step step = framer->consume(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
-        if (step.error != 0) {
-          rte_pktmbuf_free(chain);
-          *error = step.error;
-          return moved;
-        }
-        offset += step.consumed;
-        if (step.done) {
-          *done = true;
-          break;
-        }
-      }
-      if (*done) {
-        if (offset == 0) {  // everything here belongs to the next message
-          *inbound = chain;
-          break;
-        }
-        rte_mbuf* rest = nullptr;
-        if (!chain_split(chain, offset, pool_, &rest)) {
-          rte_pktmbuf_free(chain);
-          *error = 500;
-          return moved;
-        }
-        *inbound = rest;
-      }
-    }
-    moved += chain->pkt_len;
-    to.write(chain);
-  }
-  return moved;
-}
-
-void HttpProxy::reply_error(Session& s, uint16_t status, char who, char phase) {
-  s.status = status;
-  s.termination[0] = who;
-  s.termination[1] = phase;
-  const std::size_t cls = status_class(status);
-  counters_.frontends[s.frontend].responses[cls].increment();
-  if (s.backend != kNoIndex) counters_.backends[s.backend].responses[cls].increment();
-  if (s.client != nullptr) {
-    const std::string& page = frontend(s).error_page(status);
-    const uint32_t n = s.client->write_copy(page.data(), static_cast<uint32_t>(page.size()));
-    s.bytes_out += n;
-    s.total_bytes_out += n;
-    counters_.frontends[s.frontend].bytes_out.add(n);
-  }
-  log_exchange(s);
-  end_session(s);
-}
-
-void HttpProxy::fail(Session& s, char who, char phase) {
-  s.termination[0] = who;
-  s.termination[1] = phase;
-  log_exchange(s);
-  if (s.link != nullptr) close_link(*s.link, true);
-  if (s.client != nullptr) {
-    s.client->user_data = nullptr;
-    s.client->abort();
-    s.client = nullptr;
-  }
-  free_session(s);
 }
 
 void HttpProxy::client_gone(Session& s, TcpCloseReason) {

@@ -1,0 +1,91 @@
+#include "controlplane/proxy/proxy_totals.h"
+
+#include <algorithm>
+
+namespace dplb::controlplane {
+namespace {
+
+void add_responses(ResponseCounts& to, const std::array<dataplane::Counter, dataplane::kStatusClasses>& from) {
+  for (std::size_t i = 0; i < dataplane::kStatusClasses; ++i) to[i] += from[i].get();
+}
+
+}  // namespace
+
+FrontendTotals frontend_totals(const WorkerCounters& workers, std::size_t f) {
+  FrontendTotals t;
+  for (const auto* w : workers) {
+    if (f >= w->frontends.size()) continue;
+    const auto& c = w->frontends[f];
+    t.current += c.sessions_current.get();
+    t.max = std::max(t.max, c.sessions_max.get());
+    t.total += c.sessions_total.get();
+    t.refused += c.sessions_refused.get();
+    t.requests += c.requests.get();
+    t.errors += c.request_errors.get();
+    t.bytes_in += c.bytes_in.get();
+    t.bytes_out += c.bytes_out.get();
+    t.aborts += c.client_aborts.get();
+    add_responses(t.responses, c.responses);
+  }
+  return t;
+}
+
+BackendTotals backend_totals(const WorkerCounters& workers, std::size_t b) {
+  BackendTotals t;
+  for (const auto* w : workers) {
+    if (b >= w->backends.size()) continue;
+    const auto& c = w->backends[b];
+    t.requests += c.requests.get();
+    t.queue += c.queue_current.get();
+    t.queue_max = std::max(t.queue_max, c.queue_max.get());
+    t.connect_errors += c.connect_errors.get();
+    t.response_errors += c.response_errors.get();
+    t.retries += c.retries.get();
+    t.redispatches += c.redispatches.get();
+    t.no_server += c.no_server.get();
+    t.bytes_in += c.bytes_in.get();
+    t.bytes_out += c.bytes_out.get();
+    t.client_aborts += c.client_aborts.get();
+    t.server_aborts += c.server_aborts.get();
+    add_responses(t.responses, c.responses);
+  }
+  return t;
+}
+
+ServerTotals server_totals(const WorkerCounters& workers, std::size_t b, std::size_t s) {
+  ServerTotals t;
+  for (const auto* w : workers) {
+    if (b >= w->servers.size() || s >= w->servers[b].size()) continue;
+    const auto& c = w->servers[b][s];
+    t.current += c.current.get();
+    t.current_max = std::max(t.current_max, c.current_max.get());
+    t.total += c.total.get();
+    t.queue += c.queue_current.get();
+    t.queue_max = std::max(t.queue_max, c.queue_max.get());
+    t.connections += c.connections.get();
+    t.reused += c.reused.get();
+    t.idle += c.idle.get();
+    t.connect_errors += c.connect_errors.get();
+    t.response_errors += c.response_errors.get();
+    t.retries += c.retries.get();
+    t.bytes_in += c.bytes_in.get();
+    t.bytes_out += c.bytes_out.get();
+    t.server_aborts += c.server_aborts.get();
+    t.last_request_us = std::max(t.last_request_us, c.last_request_us.get());
+    add_responses(t.responses, c.responses);
+  }
+  return t;
+}
+
+ServerState server_state(const dataplane::ProxyBackend& backend, std::size_t s) {
+  const auto& table = backend.table.servers();
+  if (s >= table.size()) return {};
+  return {table[s].usable, table[s].weight};
+}
+
+std::size_t usable_servers(const dataplane::ProxyBackend& backend) {
+  const auto& table = backend.table.servers();
+  return static_cast<std::size_t>(std::count_if(table.begin(), table.end(), [](const auto& s) { return s.usable; }));
+}
+
+}  // namespace dplb::controlplane

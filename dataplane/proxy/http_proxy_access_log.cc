@@ -1,0 +1,64 @@
+// The access-log record of an exchange, pushed to the ring the control
+// plane's writer drains.
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/proxy/http_proxy.h"
+#include "dataplane/tcp/tcp_connection.h"
+
+namespace dplb::dataplane {
+namespace {
+
+int32_t elapsed_ms(uint64_t from_us, uint64_t to_us) {
+  if (from_us == 0 || to_us == 0 || to_us < from_us) return -1;
+  return static_cast<int32_t>(std::min<uint64_t>((to_us - from_us) / 1000, INT32_MAX));
+}
+
+}  // namespace
+
+void HttpProxy::log_exchange(Session& s) {
+  if (log_ == nullptr || !snapshot_->access_log) return;
+  const ProxyFrontend& f = frontend(s);
+  if (!f.log) return;
+  if (f.dontlognull && s.bytes_in == 0) return;
+  AccessLogRecord r;
+  r.accept_us = s.start_us;
+  if (s.client != nullptr) {
+    r.client_address = s.client->tuple().remote_address;
+    r.client_port = s.client->tuple().remote_port;
+  }
+  r.frontend = s.frontend;
+  r.backend = s.backend;
+  r.server = s.server;
+  r.status = s.status;
+  const uint64_t request_start = s.first_byte_us != 0 ? s.first_byte_us : s.start_us;
+  r.t_request = elapsed_ms(request_start, s.head_done_us);
+  r.t_queue = elapsed_ms(s.head_done_us, s.queue_done_us);
+  r.t_connect = elapsed_ms(s.queue_done_us, s.connect_done_us);
+  r.t_response = elapsed_ms(s.connect_done_us, s.response_us);
+  r.t_active = elapsed_ms(s.start_us, now_us_);
+  r.bytes_read = s.bytes_out;
+  r.termination[0] = s.termination[0];
+  r.termination[1] = s.termination[1];
+  r.retries = s.retries;
+  r.active_connections = live_sessions_;
+  r.frontend_connections = frontend_sessions_[s.frontend];
+  if (s.backend != kNoIndex) {
+    r.backend_queue = backend_queues_[s.backend].length;
+    if (s.server != kNoIndex) {
+      r.server_connections = balancers_[s.backend].in_flight(s.server);
+      r.server_queue = server_queues_[s.backend][s.server].length;
+    }
+    uint32_t in_flight = 0;
+    for (std::size_t i = 0; i < snapshot_->backends[s.backend].servers.size(); ++i) {
+      in_flight += balancers_[s.backend].in_flight(static_cast<uint32_t>(i));
+    }
+    r.backend_connections = in_flight;
+  }
+  r.request_length = s.request_line_length;
+  std::memcpy(r.request, s.request_line, s.request_line_length);
+  if (!log_->push(r)) counters_.log_records_lost.increment();
+}
+
+}  // namespace dplb::dataplane
