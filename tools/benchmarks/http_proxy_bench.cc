@@ -1,6 +1,6 @@
 // CPU per proxied HTTP request, in memory: no NIC, no kernel. Three
 // TcpStacks on this one thread, joined by in-memory wires on a virtual
-// clock (the approach of tcp_bench.cc):
+// clock (tools/benchmarks/in_memory_wire.h, as tcp_bench.cc):
 //
 //   clients  10.99.1.100      wrk-like HTTP/1.1 clients, C connections
 //   proxy    10.99.1.2 (front), 10.99.2.2 (back)   dataplane::HttpProxy on
@@ -33,17 +33,13 @@
 // --warmup=N (default 5000) --mode=keepalive|close --no-baseline
 
 #include <rte_cycles.h>
-#include <rte_eal.h>
 #include <rte_mbuf.h>
-
-#include "tools/benchmarks/received_frame.h"
 #include <rte_mempool.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,92 +50,32 @@
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/tcp/tcp_settings_from_config.h"
 #include "dataplane/tcp/tcp_stack.h"
-#include "dataplane/tcp/tcp_segment.h"
+#include "tools/benchmarks/bench_clock.h"
+#include "tools/benchmarks/bench_eal.h"
+#include "tools/benchmarks/bench_tcp_stack.h"
+#include "tools/benchmarks/in_memory_wire.h"
+#include "tools/benchmarks/received_burst.h"
+#include "tools/benchmarks/virtual_clock.h"
 
 namespace {
 
 using namespace dplb::dataplane;
+using dplb::bench::cpu_ns;
+using dplb::bench::InMemoryWire;
+using dplb::bench::ipv4;
+using dplb::bench::kClientAddress;
+using dplb::bench::kMss;
+using dplb::bench::kTimeWaitMs;
+using dplb::bench::tsc_to_ns;
+using dplb::bench::wall_ns;
+using dplb::bench::warn_if_shared;
 
-constexpr uint32_t ipv4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
-constexpr uint32_t kClientAddress = ipv4(10, 99, 1, 100);
 constexpr uint32_t kProxyFront = ipv4(10, 99, 1, 2);
 constexpr uint32_t kProxyBack = ipv4(10, 99, 2, 2);
 constexpr uint32_t kServerAddress[3] = {ipv4(10, 99, 2, 11), ipv4(10, 99, 2, 12), ipv4(10, 99, 2, 13)};
 constexpr uint32_t kFrontNet = ipv4(10, 99, 1, 0);
-constexpr uint16_t kMss = 1460;
-constexpr uint32_t kBurst = 32;            // frames per receive burst, as a worker's rx_burst
+constexpr uint32_t kBackNet = ipv4(10, 99, 2, 0);
 constexpr uint64_t kOneWayNs = 20'000;     // 40 us virtual round trip on every link
-constexpr uint32_t kTimeWaitMs = 10;       // as tcp_bench: keeps the tables small on the virtual clock
-
-uint64_t clock_ns(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-uint64_t cpu_ns() { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
-uint64_t wall_ns() { return clock_ns(CLOCK_MONOTONIC); }
-double tsc_to_ns(uint64_t cycles) { return static_cast<double>(cycles) * 1e9 / static_cast<double>(rte_get_tsc_hz()); }
-
-class Node;
-
-// One direction of one link. The sending stack's sink only keeps the
-// packet pointer; transmit(), outside any stack, copies each packet the way
-// a NIC's receive DMA would leave it (one direct mbuf, a 14-byte Ethernet
-// stand-in, the IPv4 packet) and frees the original. Frames arrive a fixed
-// delay later, in order.
-class Wire {
- public:
-  Wire(rte_mempool* pool, Node* to) : pool_(pool), to_(to), ring_(1024) { outbox_.reserve(1024); }
-  ~Wire() {
-    for (rte_mbuf* m : outbox_) rte_pktmbuf_free(m);
-    while (count_ > 0) rte_pktmbuf_free(pop());
-  }
-  Wire(const Wire&) = delete;
-  Wire& operator=(const Wire&) = delete;
-
-  Node* to() const { return to_; }
-  void put(rte_mbuf* packet) { outbox_.push_back(packet); }
-
-  void transmit(uint64_t now_ns) {
-    for (rte_mbuf* packet : outbox_) {
-      push({now_ns + kOneWayNs, dplb::bench::as_received_frame(pool_, packet, "http_proxy_bench")});
-    }
-    outbox_.clear();
-  }
-
-  bool due(uint64_t now_ns) const { return count_ > 0 && ring_[head_].arrival_ns <= now_ns; }
-  uint64_t next_arrival_ns() const { return count_ > 0 ? ring_[head_].arrival_ns : UINT64_MAX; }
-  bool empty() const { return count_ == 0 && outbox_.empty(); }
-  rte_mbuf* pop() {
-    rte_mbuf* m = ring_[head_].frame;
-    head_ = (head_ + 1) & (ring_.size() - 1);
-    --count_;
-    return m;
-  }
-
- private:
-  struct InFlight {
-    uint64_t arrival_ns;
-    rte_mbuf* frame;
-  };
-  void push(InFlight f) {
-    if (count_ == ring_.size()) {
-      std::vector<InFlight> bigger(ring_.size() * 2);
-      for (std::size_t i = 0; i < count_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
-      ring_.swap(bigger);
-      head_ = 0;
-    }
-    ring_[(head_ + count_) & (ring_.size() - 1)] = f;
-    ++count_;
-  }
-
-  rte_mempool* pool_;
-  Node* to_;
-  std::vector<rte_mbuf*> outbox_;
-  std::vector<InFlight> ring_;  // power-of-two capacity
-  std::size_t head_ = 0;
-  std::size_t count_ = 0;
-};
 
 // A host: its stack, its routes (a /24 each: our address there and the
 // wire towards it) and the TSC time spent inside its stack.
@@ -148,17 +84,21 @@ class Node final : public TcpPacketSink {
   struct Route {
     uint32_t network;  // /24
     uint32_t local_address;
-    Wire* wire;
+    InMemoryWire* wire;
   };
 
   Node(rte_mempool* pool, const TcpSettings& settings, uint64_t seed)
-      : stack_(std::make_unique<TcpStack>(settings, *this, pool, counters_,
-                                          TcpStackIdentity{0, 1, {seed ^ 0x5eed, seed * 31 + 7}}, 1'000'000)) {}
+      : stack_(std::make_unique<TcpStack>(settings, *this, pool, counters_, dplb::bench::bench_stack_identity(seed),
+                                          1'000'000)) {}
 
   TcpStack& stack() { return *stack_; }
   TcpCounters& counters() { return counters_; }
-  void add_route(uint32_t network, uint32_t local_address, Wire* wire) { routes_.push_back({network, local_address, wire}); }
-  void add_input(Wire* wire) { inputs_.push_back(wire); }
+  const TcpCounters& counters() const { return counters_; }
+  const dplb::bench::ParseTally& parse() const { return parse_; }
+  void add_route(uint32_t network, uint32_t local_address, InMemoryWire* wire) {
+    routes_.push_back({network, local_address, wire});
+  }
+  void add_input(InMemoryWire* wire) { inputs_.push_back(wire); }
   void set_proxy(HttpProxy* proxy) { proxy_ = proxy; }
   // Tells the applications their connections are gone and frees the stack.
   void destroy_stack() {
@@ -184,31 +124,16 @@ class Node final : public TcpPacketSink {
 
   // One worker pass: a burst of up to 32 due frames from each input (parse
   // all, then receive() each), then the proxy's poll() and the stack's
-  // poll(). Repeats while frames are due. Returns false if nothing was due.
+  // poll(). Repeats while frames are due; polls once even when none are.
   void run_passes(uint64_t now_ns) {
     bool first = true;
     for (;;) {
       bool any = false;
       uint64_t cycles = 0;
-      for (Wire* in : inputs_) {
-        rte_mbuf* frames[kBurst];
-        TcpSegment segments[kBurst];
-        uint32_t n = 0;
-        const uint64_t p0 = rte_rdtsc();
-        while (n < kBurst && in->due(now_ns)) {
-          rte_mbuf* m = in->pop();
-          if (parse_tcp_segment(m, 20, &segments[n]) != TcpSegmentError::none) {
-            ++bad_frames;
-            rte_pktmbuf_free(m);
-            continue;
-          }
-          frames[n++] = m;
-        }
-        const uint64_t t0 = rte_rdtsc();
-        parse_cycles += t0 - p0;
-        frames_in += n;
-        if (n > 0) any = true;
-        for (uint32_t i = 0; i < n; ++i) stack_->receive(frames[i], segments[i]);
+      for (InMemoryWire* in : inputs_) {
+        const uint64_t t0 = dplb::bench::read_burst(*in, now_ns, burst_, parse_);
+        if (burst_.count > 0) any = true;
+        for (uint32_t i = 0; i < burst_.count; ++i) stack_->receive(burst_.frames[i], burst_.segments[i]);
         cycles += rte_rdtsc() - t0;
       }
       if (!any && !first) break;
@@ -223,17 +148,16 @@ class Node final : public TcpPacketSink {
   }
 
   uint64_t cycles = 0;
-  uint64_t parse_cycles = 0;
-  uint64_t frames_in = 0;
   uint64_t passes = 0;
-  uint64_t bad_frames = 0;
 
  private:
   TcpCounters counters_;
   std::unique_ptr<TcpStack> stack_;
   std::vector<Route> routes_;
-  std::vector<Wire*> inputs_;
+  std::vector<InMemoryWire*> inputs_;
   HttpProxy* proxy_ = nullptr;
+  dplb::bench::ReceivedBurst burst_;
+  dplb::bench::ParseTally parse_;
 };
 
 // ---------------------------------------------------------------------------
@@ -565,12 +489,6 @@ dplb::conf::Config proxy_config() {
   return config;
 }
 
-TcpSettings peer_settings() {
-  TcpSettings s;  // defaults, as the proxy's: 256 KiB per direction, SACK, timestamps, CUBIC, 40 ms delayed ACK
-  s.time_wait_ms = kTimeWaitMs;
-  return s;
-}
-
 struct Result {
   bool ok = false;
   uint64_t requests = 0;  // completed in the measured part
@@ -589,7 +507,169 @@ struct Result {
   long mbufs_leaked = 0;
 };
 
+// The hosts and links of one run: clients and servers joined directly or
+// through the proxy, on one virtual clock.
+class Lab {
+ public:
+  Lab(rte_mempool* pool, bool with_proxy, const dplb::conf::Config& config, const ProxySnapshot& snapshot,
+      ProxyCounters& proxy_counters)
+      : pool_(pool),
+        client_(pool, dplb::bench::bench_tcp_settings(), 11),
+        server_(pool, dplb::bench::bench_tcp_settings(), 13) {
+    if (with_proxy) {
+      proxy_ = std::make_unique<Node>(pool, tcp_settings_from(config.tcp), 12);
+      wire_through_proxy(snapshot, proxy_counters);
+    } else {
+      wire_direct();
+    }
+    nodes_ = {&client_, &server_};
+    if (proxy_) nodes_.push_back(proxy_.get());
+  }
+
+  // Starts the proxy (if any) and the servers' listener; false if the
+  // proxy could not listen.
+  bool start(HttpServer& server_app) {
+    if (proxy_app_ && !proxy_app_->start()) {
+      std::fprintf(stderr, "http_proxy_bench: the proxy could not listen\n");
+      return false;
+    }
+    server_.stack().listen(80, &server_app, server_.stack().settings().defaults);
+    return true;
+  }
+
+  Node& client() { return client_; }
+  const Node* proxy() const { return proxy_.get(); }
+  uint64_t now_ns() const { return clock_.now_ns(); }
+  uint64_t bad_frames() const {
+    uint64_t bad = 0;
+    for (const Node* n : nodes_) bad += n->parse().bad_frames;
+    return bad;
+  }
+
+  template <class Done>
+  bool run_until(Done&& done, uint64_t limit_ns) {
+    return clock_.run_until(
+        [this] {
+          for (Node* n : nodes_) n->run_passes(clock_.now_ns());
+          for (auto& w : wires_) w->transmit(clock_.now_ns());
+        },
+        done,
+        [this] {
+          uint64_t next = UINT64_MAX;
+          for (auto& w : wires_) next = std::min(next, w->next_arrival_ns());
+          return next;
+        },
+        limit_ns);
+  }
+
+  // Stacks first (they tell their applications), then the proxy.
+  void tear_down() {
+    client_.destroy_stack();
+    server_.destroy_stack();
+    if (proxy_) proxy_->destroy_stack();
+    proxy_app_.reset();
+  }
+
+ private:
+  InMemoryWire* wire_to(Node* to) {
+    wires_.push_back(std::make_unique<InMemoryWire>(pool_, kOneWayNs, "http_proxy_bench"));
+    to->add_input(wires_.back().get());
+    return wires_.back().get();
+  }
+  void wire_through_proxy(const ProxySnapshot& snapshot, ProxyCounters& proxy_counters) {
+    InMemoryWire* to_proxy_front = wire_to(proxy_.get());
+    InMemoryWire* to_client = wire_to(&client_);
+    InMemoryWire* to_proxy_back = wire_to(proxy_.get());
+    InMemoryWire* to_server = wire_to(&server_);
+    client_.add_route(kFrontNet, kClientAddress, to_proxy_front);
+    proxy_->add_route(kFrontNet, kProxyFront, to_client);
+    proxy_->add_route(kBackNet, kProxyBack, to_server);
+    server_.add_route(kBackNet, kServerAddress[0], to_proxy_back);
+    proxy_app_ = std::make_unique<HttpProxy>(proxy_->stack(), pool_, &snapshot, proxy_counters, nullptr, 12345);
+    proxy_->set_proxy(proxy_app_.get());
+  }
+  void wire_direct() {
+    InMemoryWire* to_server = wire_to(&server_);
+    InMemoryWire* to_client = wire_to(&client_);
+    client_.add_route(kBackNet, kClientAddress, to_server);
+    server_.add_route(kFrontNet, kServerAddress[0], to_client);
+  }
+
+  rte_mempool* pool_;
+  dplb::bench::VirtualClock clock_;
+  Node client_;
+  Node server_;
+  std::unique_ptr<Node> proxy_;
+  std::unique_ptr<HttpProxy> proxy_app_;
+  std::vector<std::unique_ptr<InMemoryWire>> wires_;  // freed before the proxy, as they hold its frames
+  std::vector<Node*> nodes_;
+};
+
+// The running totals a run's figures are differences of.
+struct Mark {
+  uint64_t completed, errors, cpu, wall, cycles, parse, frames, segments_out, passes, connects, server_conns, reused,
+      now;
+};
+
+Mark mark(const Lab& lab, const HttpClient& client_app, const HttpServer& server_app,
+          const ProxyCounters& proxy_counters) {
+  Mark m{};
+  m.completed = client_app.completed;
+  m.errors = client_app.errors;
+  m.cpu = cpu_ns();
+  m.wall = wall_ns();
+  if (const Node* proxy = lab.proxy()) {
+    m.cycles = proxy->cycles;
+    m.parse = proxy->parse().cycles;
+    m.frames = proxy->parse().frames;
+    m.segments_out = proxy->counters().segments_out.get();
+    m.passes = proxy->passes;
+    for (const ServerCounters& sc : proxy_counters.servers[0]) {
+      m.server_conns += sc.connections.get();
+      m.reused += sc.reused.get();
+    }
+  } else {
+    m.server_conns = server_app.accepted;
+  }
+  m.connects = client_app.connects;
+  m.now = lab.now_ns();
+  return m;
+}
+
+// What happened between marks `a` and `b`.
+Result measured(const Mark& a, const Mark& b) {
+  Result r;
+  r.requests = b.completed - a.completed;
+  r.errors = b.errors - a.errors;
+  r.cpu_ns = b.cpu - a.cpu;
+  r.wall_ns = b.wall - a.wall;
+  r.proxy_cycles = b.cycles - a.cycles;
+  r.proxy_parse_cycles = b.parse - a.parse;
+  r.proxy_frames_in = b.frames - a.frames;
+  r.proxy_segments_out = b.segments_out - a.segments_out;
+  r.proxy_passes = b.passes - a.passes;
+  r.client_connections = b.connects - a.connects;
+  r.server_connections = b.server_conns - a.server_conns;
+  r.server_reused = b.reused - a.reused;
+  r.virtual_ns = b.now - a.now;
+  return r;
+}
+
+void report_failures(bool finished, const HttpClient& client_app, uint64_t bad, uint64_t expected) {
+  if (!finished) {
+    std::fprintf(stderr, "http_proxy_bench: the run did not finish (%llu of %llu requests)\n",
+                 static_cast<unsigned long long>(client_app.completed), static_cast<unsigned long long>(expected));
+  }
+  if (client_app.errors != 0 || client_app.connect_failures != 0 || bad != 0) {
+    std::fprintf(stderr, "http_proxy_bench: %llu errors, %llu failed connects, %llu bad frames\n",
+                 static_cast<unsigned long long>(client_app.errors),
+                 static_cast<unsigned long long>(client_app.connect_failures), static_cast<unsigned long long>(bad));
+  }
+}
+
 // One run: warm-up, then `requests` measured, then everything torn down.
+// The warm-up and the measured part are one run: the measured part
+// continues on the same connections and pools.
 Result run(rte_mempool* pool, bool with_proxy, bool close_mode, uint32_t concurrency, uint64_t warmup,
            uint64_t requests) {
   Result r;
@@ -600,127 +680,21 @@ Result run(rte_mempool* pool, bool with_proxy, bool close_mode, uint32_t concurr
   proxy_counters.size_for(snapshot->frontends.size(), {snapshot->backends[0].servers.size()});
   HttpServer server_app;
   {
-    Node client(pool, peer_settings(), 11);
-    Node server(pool, peer_settings(), 13);
-    std::unique_ptr<Node> proxy;
-    std::unique_ptr<HttpProxy> proxy_app;
-    // Wires, named by direction.
-    std::vector<std::unique_ptr<Wire>> wires;
-    auto wire = [&](Node* to) {
-      wires.push_back(std::make_unique<Wire>(pool, to));
-      to->add_input(wires.back().get());
-      return wires.back().get();
-    };
-    if (with_proxy) {
-      proxy = std::make_unique<Node>(pool, tcp_settings_from(config.tcp), 12);
-      Wire* to_proxy_front = wire(proxy.get());
-      Wire* to_client = wire(&client);
-      Wire* to_proxy_back = wire(proxy.get());
-      Wire* to_server = wire(&server);
-      client.add_route(kFrontNet, kClientAddress, to_proxy_front);
-      proxy->add_route(kFrontNet, kProxyFront, to_client);
-      proxy->add_route(kServerAddress[0] & 0xffffff00u, kProxyBack, to_server);
-      server.add_route(kServerAddress[0] & 0xffffff00u, kServerAddress[0], to_proxy_back);
-      proxy_app = std::make_unique<HttpProxy>(proxy->stack(), pool, snapshot.get(), proxy_counters, nullptr, 12345);
-      proxy->set_proxy(proxy_app.get());
-      if (!proxy_app->start()) {
-        std::fprintf(stderr, "http_proxy_bench: the proxy could not listen\n");
-        return r;
-      }
-    } else {
-      Wire* to_server = wire(&server);
-      Wire* to_client = wire(&client);
-      client.add_route(kServerAddress[0] & 0xffffff00u, kClientAddress, to_server);
-      server.add_route(kFrontNet, kServerAddress[0], to_client);
-    }
-    server.stack().listen(80, &server_app, server.stack().settings().defaults);
-    std::vector<Node*> nodes = {&client, &server};
-    if (proxy) nodes.push_back(proxy.get());
-
-    HttpClient client_app(client.stack(), concurrency, close_mode, !with_proxy);
-    uint64_t now_ns = 1'000'000'000;
-    auto step = [&] {
-      for (Node* n : nodes) n->run_passes(now_ns);
-      for (auto& w : wires) w->transmit(now_ns);
-    };
-    auto run_until = [&](auto&& done, uint64_t limit_ns) {
-      const uint64_t end = now_ns + limit_ns;
-      while (now_ns < end) {
-        step();
-        if (done()) return true;
-        uint64_t next = (now_ns / 1'000'000 + 1) * 1'000'000;
-        for (auto& w : wires) next = std::min(next, w->next_arrival_ns());
-        now_ns = std::max(now_ns + 1, next);
-      }
-      return false;
-    };
-
-    // The warm-up and the measured part are one run: the measured part
-    // continues on the same connections and pools.
+    Lab lab(pool, with_proxy, config, *snapshot, proxy_counters);
+    if (!lab.start(server_app)) return r;
+    HttpClient client_app(lab.client().stack(), concurrency, close_mode, !with_proxy);
     client_app.target = warmup + requests;
     client_app.start();
-    bool finished = run_until([&] { return client_app.completed >= warmup; }, 600ull * 1'000'000'000);
-    struct Mark {
-      uint64_t completed, errors, cpu, wall, cycles, parse, frames, segments_out, passes, connects, server_conns,
-          reused, now;
-    };
-    auto mark = [&] {
-      Mark m{};
-      m.completed = client_app.completed;
-      m.errors = client_app.errors;
-      m.cpu = cpu_ns();
-      m.wall = wall_ns();
-      if (proxy) {
-        m.cycles = proxy->cycles;
-        m.parse = proxy->parse_cycles;
-        m.frames = proxy->frames_in;
-        m.segments_out = proxy->counters().segments_out.get();
-        m.passes = proxy->passes;
-        for (const ServerCounters& sc : proxy_counters.servers[0]) {
-          m.server_conns += sc.connections.get();
-          m.reused += sc.reused.get();
-        }
-      } else {
-        m.server_conns = server_app.accepted;
-      }
-      m.connects = client_app.connects;
-      m.now = now_ns;
-      return m;
-    };
-    const Mark a = mark();
-    finished = finished && run_until([&] { return client_app.completed >= warmup + requests; },
-                                     3600ull * 1'000'000'000);
-    const Mark b = mark();
-    r.requests = b.completed - a.completed;
-    r.errors = b.errors - a.errors;
-    r.cpu_ns = b.cpu - a.cpu;
-    r.wall_ns = b.wall - a.wall;
-    r.proxy_cycles = b.cycles - a.cycles;
-    r.proxy_parse_cycles = b.parse - a.parse;
-    r.proxy_frames_in = b.frames - a.frames;
-    r.proxy_segments_out = b.segments_out - a.segments_out;
-    r.proxy_passes = b.passes - a.passes;
-    r.client_connections = b.connects - a.connects;
-    r.server_connections = b.server_conns - a.server_conns;
-    r.server_reused = b.reused - a.reused;
-    r.virtual_ns = b.now - a.now;
-    uint64_t bad = 0;
-    for (Node* n : nodes) bad += n->bad_frames;
+    bool finished = lab.run_until([&] { return client_app.completed >= warmup; }, 600ull * 1'000'000'000);
+    const Mark a = mark(lab, client_app, server_app, proxy_counters);
+    finished = finished && lab.run_until([&] { return client_app.completed >= warmup + requests; },
+                                         3600ull * 1'000'000'000);
+    const Mark b = mark(lab, client_app, server_app, proxy_counters);
+    r = measured(a, b);
+    const uint64_t bad = lab.bad_frames();
     r.ok = finished && client_app.errors == 0 && bad == 0;
-    if (!finished) std::fprintf(stderr, "http_proxy_bench: the run did not finish (%llu of %llu requests)\n",
-                                static_cast<unsigned long long>(client_app.completed),
-                                static_cast<unsigned long long>(warmup + requests));
-    if (client_app.errors != 0 || client_app.connect_failures != 0 || bad != 0) {
-      std::fprintf(stderr, "http_proxy_bench: %llu errors, %llu failed connects, %llu bad frames\n",
-                   static_cast<unsigned long long>(client_app.errors),
-                   static_cast<unsigned long long>(client_app.connect_failures),
-                   static_cast<unsigned long long>(bad));
-    }
-    // Teardown: stacks first (they tell their applications), then the proxy.
-    client.destroy_stack();
-    server.destroy_stack();
-    if (proxy) proxy->destroy_stack();
-    proxy_app.reset();
+    report_failures(finished, client_app, bad, warmup + requests);
+    lab.tear_down();
   }
   r.mbufs_leaked = static_cast<long>(free_before) - static_cast<long>(rte_mempool_avail_count(pool));
   return r;
@@ -735,96 +709,89 @@ struct Options {
   bool baseline = true;
 };
 
-void warn_if_shared(uint64_t cpu, uint64_t wall) {
-  if (wall > 0 && static_cast<double>(cpu) < 0.95 * static_cast<double>(wall)) {
-    std::printf("#   WARNING: this thread ran only %.0f %% of the wall-clock time (another process shared the CPU);\n"
-                "#   the figures above are pessimistic, run again\n",
-                100.0 * static_cast<double>(cpu) / static_cast<double>(wall));
+// Fills `o` from the command line; false (usage or complaint printed) when
+// an argument is unknown or a count is zero.
+bool parse_options(int argc, char** argv, Options& o) {
+  using dplb::bench::option_value;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (const char* v = option_value(a, "--requests=")) o.requests = std::stoull(v);
+    else if (const char* v = option_value(a, "--close-requests=")) o.close_requests = std::stoull(v);
+    else if (const char* v = option_value(a, "--warmup=")) o.warmup = std::stoull(v);
+    else if (const char* v = option_value(a, "--connections=")) o.connections = static_cast<uint32_t>(std::stoul(v));
+    else if (const char* v = option_value(a, "--mode=")) o.mode = v;
+    else if (a == "--no-baseline") o.baseline = false;
+    else {
+      std::fprintf(stderr,
+                   "usage: http_proxy_bench [--requests=N] [--close-requests=N] [--warmup=N] [--connections=C]\n"
+                   "                        [--mode=keepalive|close] [--no-baseline]\n");
+      return false;
+    }
   }
+  if (o.connections == 0 || o.requests == 0 || o.close_requests == 0) {
+    std::fprintf(stderr, "http_proxy_bench: --connections and the request counts must be positive\n");
+    return false;
+  }
+  return true;
+}
+
+// Runs one mode with the proxy and (unless --no-baseline) without, and
+// prints its figures; false if a run failed.
+bool report_mode(rte_mempool* pool, const Options& o, bool close_mode) {
+  const char* name = close_mode ? "close" : "keepalive";
+  const uint64_t n = close_mode ? o.close_requests : o.requests;
+  const char* label = close_mode ? "new connection per request" : "keep-alive";
+  const Result p = run(pool, true, close_mode, o.connections, o.warmup, n);
+  Result d;
+  if (o.baseline) d = run(pool, false, close_mode, o.connections, o.warmup, n);
+  bool ok = true;
+  if (!p.ok || (o.baseline && !d.ok) || p.mbufs_leaked != 0 || d.mbufs_leaked != 0) {
+    std::fprintf(stderr, "http_proxy_bench: %s run failed (leaked mbufs: %ld with proxy, %ld direct)\n", name,
+                 p.mbufs_leaked, d.mbufs_leaked);
+    ok = false;
+  }
+  const double req = static_cast<double>(p.requests);
+  const double whole_us = static_cast<double>(p.cpu_ns) / 1e3 / req;
+  const double proxy_us = tsc_to_ns(p.proxy_cycles) / 1e3 / req;
+  const double parse_us = tsc_to_ns(p.proxy_parse_cycles) / 1e3 / req;
+  std::printf("http %s, whole (clients, proxy, servers, wires): %.2f us CPU per request (%.0f k requests per CPU second)\n",
+              label, whole_us, 1e3 / whole_us);
+  std::printf("http %s, proxy stack + HttpProxy alone: %.2f us per request (%.0f k/s); its frame parsing: %.2f us more\n",
+              label, proxy_us, 1e3 / proxy_us, parse_us);
+  if (o.baseline) {
+    const double base_us = static_cast<double>(d.cpu_ns) / 1e3 / static_cast<double>(d.requests);
+    std::printf("http %s, baseline (clients and servers direct): %.2f us CPU per request; added by the proxy: %.2f us\n",
+                label, base_us, whole_us - base_us);
+    warn_if_shared(d.cpu_ns, d.wall_ns);
+  }
+  std::printf("#   %llu requests, %llu errors; at the proxy per request: %.2f frames in, %.2f segments out, %.2f passes;\n"
+              "#   client connections %llu, server connections opened %llu, requests over reused ones %llu;\n"
+              "#   %.3f s CPU, %.3f s virtual\n",
+              static_cast<unsigned long long>(p.requests), static_cast<unsigned long long>(p.errors),
+              static_cast<double>(p.proxy_frames_in) / req, static_cast<double>(p.proxy_segments_out) / req,
+              static_cast<double>(p.proxy_passes) / req, static_cast<unsigned long long>(p.client_connections),
+              static_cast<unsigned long long>(p.server_connections), static_cast<unsigned long long>(p.server_reused),
+              static_cast<double>(p.cpu_ns) / 1e9, static_cast<double>(p.virtual_ns) / 1e9);
+  warn_if_shared(p.cpu_ns, p.wall_ns);
+  return ok;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const char* key) -> const char* {
-      const std::size_t n = std::strlen(key);
-      return a.compare(0, n, key) == 0 ? a.c_str() + n : nullptr;
-    };
-    if (const char* v = value("--requests=")) o.requests = std::stoull(v);
-    else if (const char* v = value("--close-requests=")) o.close_requests = std::stoull(v);
-    else if (const char* v = value("--warmup=")) o.warmup = std::stoull(v);
-    else if (const char* v = value("--connections=")) o.connections = static_cast<uint32_t>(std::stoul(v));
-    else if (const char* v = value("--mode=")) o.mode = v;
-    else if (a == "--no-baseline") o.baseline = false;
-    else {
-      std::fprintf(stderr,
-                   "usage: http_proxy_bench [--requests=N] [--close-requests=N] [--warmup=N] [--connections=C]\n"
-                   "                        [--mode=keepalive|close] [--no-baseline]\n");
-      return 2;
-    }
-  }
-  if (o.connections == 0 || o.requests == 0 || o.close_requests == 0) {
-    std::fprintf(stderr, "http_proxy_bench: --connections and the request counts must be positive\n");
-    return 2;
-  }
-  const char* eal_argv[] = {"http_proxy_bench", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                            "--no-telemetry", "--log-level=error"};
-  if (rte_eal_init(static_cast<int>(std::size(eal_argv)), const_cast<char**>(eal_argv)) < 0) {
-    std::fprintf(stderr, "EAL initialisation failed\n");
-    return 1;
-  }
-  rte_mempool* pool =
-      rte_pktmbuf_pool_create("http_bench", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-  if (pool == nullptr) {
-    std::fprintf(stderr, "mbuf pool creation failed\n");
-    return 1;
-  }
+  if (!parse_options(argc, argv, o)) return 2;
+  rte_mempool* pool = dplb::bench::start_bench_eal("http_proxy_bench", "http_bench");
+  if (pool == nullptr) return 1;
   std::printf("# dplb HTTP proxy benchmark: one thread; clients, proxy and servers on in-memory wires; tsc %llu Hz\n",
               static_cast<unsigned long long>(rte_get_tsc_hz()));
   std::printf("# %u client connections, 40 us virtual round trip per link, wrk's GET / and nginx's 8-byte answer\n",
               o.connections);
-  int status = 0;
+  bool ok = true;
   for (const bool close_mode : {false, true}) {
-    const char* name = close_mode ? "close" : "keepalive";
-    if (o.mode.find(name) == std::string::npos) continue;
-    const uint64_t n = close_mode ? o.close_requests : o.requests;
-    const char* label = close_mode ? "new connection per request" : "keep-alive";
-    const Result p = run(pool, true, close_mode, o.connections, o.warmup, n);
-    Result d;
-    if (o.baseline) d = run(pool, false, close_mode, o.connections, o.warmup, n);
-    if (!p.ok || (o.baseline && !d.ok) || p.mbufs_leaked != 0 || d.mbufs_leaked != 0) {
-      std::fprintf(stderr, "http_proxy_bench: %s run failed (leaked mbufs: %ld with proxy, %ld direct)\n", name,
-                   p.mbufs_leaked, d.mbufs_leaked);
-      status = 1;
-    }
-    const double req = static_cast<double>(p.requests);
-    const double whole_us = static_cast<double>(p.cpu_ns) / 1e3 / req;
-    const double proxy_us = tsc_to_ns(p.proxy_cycles) / 1e3 / req;
-    const double parse_us = tsc_to_ns(p.proxy_parse_cycles) / 1e3 / req;
-    std::printf("http %s, whole (clients, proxy, servers, wires): %.2f us CPU per request (%.0f k requests per CPU second)\n",
-                label, whole_us, 1e3 / whole_us);
-    std::printf("http %s, proxy stack + HttpProxy alone: %.2f us per request (%.0f k/s); its frame parsing: %.2f us more\n",
-                label, proxy_us, 1e3 / proxy_us, parse_us);
-    if (o.baseline) {
-      const double base_us = static_cast<double>(d.cpu_ns) / 1e3 / static_cast<double>(d.requests);
-      std::printf("http %s, baseline (clients and servers direct): %.2f us CPU per request; added by the proxy: %.2f us\n",
-                  label, base_us, whole_us - base_us);
-      warn_if_shared(d.cpu_ns, d.wall_ns);
-    }
-    std::printf("#   %llu requests, %llu errors; at the proxy per request: %.2f frames in, %.2f segments out, %.2f passes;\n"
-                "#   client connections %llu, server connections opened %llu, requests over reused ones %llu;\n"
-                "#   %.3f s CPU, %.3f s virtual\n",
-                static_cast<unsigned long long>(p.requests), static_cast<unsigned long long>(p.errors),
-                static_cast<double>(p.proxy_frames_in) / req, static_cast<double>(p.proxy_segments_out) / req,
-                static_cast<double>(p.proxy_passes) / req, static_cast<unsigned long long>(p.client_connections),
-                static_cast<unsigned long long>(p.server_connections), static_cast<unsigned long long>(p.server_reused),
-                static_cast<double>(p.cpu_ns) / 1e9, static_cast<double>(p.virtual_ns) / 1e9);
-    warn_if_shared(p.cpu_ns, p.wall_ns);
+    if (o.mode.find(close_mode ? "close" : "keepalive") == std::string::npos) continue;
+    ok = report_mode(pool, o, close_mode) && ok;
   }
-  rte_mempool_free(pool);
-  rte_eal_cleanup();
-  return status;
+  dplb::bench::stop_bench_eal(pool);
+  return ok ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 // Figures for one worker's TCP stack, in memory: no NIC, no kernel. Two
 // TcpStacks (a client and a server) on this one thread are joined by a lean
-// in-memory wire on a virtual clock; see Wire below for what it does per
+// in-memory wire on a virtual clock; see in_memory_wire.h for what it does per
 // frame and why it is not tests/sim/tcp_sim.h.
 //
 //   idle        (run first, before other runs leave freed memory resident)
@@ -21,162 +21,55 @@
 // Arguments (all optional): --segments=N --bulk-mb=N --loss=PERCENT
 // --connections=N --concurrency=N --idle=N --only=segments,bulk,connections,idle
 
-#include <malloc.h>
 #include <rte_cycles.h>
-#include <rte_eal.h>
 #include <rte_mbuf.h>
-
-#include "tools/benchmarks/received_frame.h"
 #include <rte_mempool.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "dataplane/tcp/tcp_stack.h"
-#include "dataplane/tcp/tcp_segment.h"
-#include "tests/sim/sim_link.h"
+#include "tools/benchmarks/bench_clock.h"
+#include "tools/benchmarks/bench_eal.h"
+#include "tools/benchmarks/bench_tcp_stack.h"
+#include "tools/benchmarks/in_memory_wire.h"
+#include "tools/benchmarks/process_memory.h"
+#include "tools/benchmarks/received_burst.h"
+#include "tools/benchmarks/virtual_clock.h"
 
 namespace {
 
 using namespace dplb::dataplane;
-using dplb::testing::SplitMix64;
+using dplb::bench::cpu_ns;
+using dplb::bench::heap_bytes;
+using dplb::bench::kClientAddress;
+using dplb::bench::kMss;
+using dplb::bench::rss_bytes;
+using dplb::bench::tsc_to_ns;
+using dplb::bench::wall_ns;
+using dplb::bench::warn_if_shared;
 
-constexpr uint32_t kClientAddress = 0x0a630164;  // 10.99.1.100
-constexpr uint32_t kServerAddress = 0x0a63010a;  // 10.99.1.10
-constexpr uint16_t kMss = 1460;
-constexpr uint32_t kBurst = 32;  // frames per receive burst, as a worker's rx_burst
+constexpr uint32_t kServerAddress = dplb::bench::ipv4(10, 99, 1, 10);
 
-uint64_t clock_ns(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-uint64_t cpu_ns() { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
-uint64_t wall_ns() { return clock_ns(CLOCK_MONOTONIC); }
-// Cycle counts and wall time include any time another process had this
-// CPU; say so when the thread ran for less than 95 % of the wall time.
-void warn_if_shared(uint64_t cpu, uint64_t wall) {
-  if (wall > 0 && static_cast<double>(cpu) < 0.95 * static_cast<double>(wall)) {
-    std::printf("#   WARNING: this thread ran only %.0f %% of the wall-clock time (another process shared the CPU);\n"
-                "#   the figures above are pessimistic, run again\n",
-                100.0 * static_cast<double>(cpu) / static_cast<double>(wall));
-  }
-}
-
-double tsc_to_ns(uint64_t cycles) { return static_cast<double>(cycles) * 1e9 / static_cast<double>(rte_get_tsc_hz()); }
-
-uint64_t rss_bytes() {
-  unsigned long size = 0, resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-// Bytes the C++ heap has handed out (glibc: brk arena plus mmapped blocks),
-// which, unlike RSS, does not depend on what the allocator kept resident.
-uint64_t heap_bytes() {
-  const struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
-
-// One direction of the wire, and the sending stack's TcpPacketSink. Inside
-// the stack, send() only keeps the packet pointer, so the sending stack's
-// measured time holds no wire work. transmit(), outside any stack, copies
-// each packet the way a NIC's receive DMA would leave it: one direct mbuf,
-// a 14-byte Ethernet stand-in, then the IPv4 packet (one memcpy of the
-// frame), and frees the original. Frames arrive a fixed delay later, in
-// order (no jitter, so a ring suffices); with `loss` each frame is dropped
-// with that probability (SplitMix64, reproducible). tests/sim/tcp_sim.h
-// instead copies every frame into a std::vector, keeps a priority queue,
-// returns a new vector of frames per delivery and copies each frame again
-// into an mbuf: a per-frame heap allocation and two copies that would be
-// counted in the wall-clock figures, and are not here.
-class Wire final : public TcpPacketSink {
- public:
-  Wire(rte_mempool* pool, uint32_t address, uint64_t delay_ns, double loss, uint64_t seed)
-      : pool_(pool), address_(address), delay_ns_(delay_ns), loss_(loss), random_(seed), ring_(1024) {
-    outbox_.reserve(1024);
-  }
-  ~Wire() override {
-    for (rte_mbuf* m : outbox_) rte_pktmbuf_free(m);
-    while (count_ > 0) rte_pktmbuf_free(pop());
-  }
-
-  void send(rte_mbuf* packet, uint32_t) override { outbox_.push_back(packet); }
-  std::optional<TcpRoute> route(uint32_t) override { return TcpRoute{address_, kMss}; }
-
-  void transmit(uint64_t now_ns) {
-    for (rte_mbuf* packet : outbox_) {
-      ++sent_;
-      if (loss_ > 0 && random_.unit() < loss_) {
-        ++lost_;
-        rte_pktmbuf_free(packet);
-        continue;
-      }
-      push({now_ns + delay_ns_, dplb::bench::as_received_frame(pool_, packet, "tcp_bench")});
-    }
-    outbox_.clear();
-  }
-
-  bool due(uint64_t now_ns) const { return count_ > 0 && ring_[head_].arrival_ns <= now_ns; }
-  uint64_t next_arrival_ns() const { return count_ > 0 ? ring_[head_].arrival_ns : UINT64_MAX; }
-  rte_mbuf* pop() {
-    rte_mbuf* m = ring_[head_].frame;
-    head_ = (head_ + 1) & (ring_.size() - 1);
-    --count_;
-    return m;
-  }
-  bool empty() const { return count_ == 0 && outbox_.empty(); }
-  uint64_t sent() const { return sent_; }
-  uint64_t lost() const { return lost_; }
-
- private:
-  struct InFlight {
-    uint64_t arrival_ns;
-    rte_mbuf* frame;
-  };
-  void push(InFlight f) {
-    if (count_ == ring_.size()) {
-      std::vector<InFlight> bigger(ring_.size() * 2);
-      for (std::size_t i = 0; i < count_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
-      ring_.swap(bigger);
-      head_ = 0;
-    }
-    ring_[(head_ + count_) & (ring_.size() - 1)] = f;
-    ++count_;
-  }
-
-  rte_mempool* pool_;
-  uint32_t address_;
-  uint64_t delay_ns_;
-  double loss_;
-  SplitMix64 random_;
-  std::vector<rte_mbuf*> outbox_;
-  std::vector<InFlight> ring_;  // power-of-two capacity
-  std::size_t head_ = 0;
-  std::size_t count_ = 0;
-  uint64_t sent_ = 0;
-  uint64_t lost_ = 0;
-};
-
-// One end: its outgoing wire, its stack, its counters, and the cycles spent
-// inside its stack (receive() and poll(), callbacks into its application
-// included).
-struct Side {
+// One end: its outgoing wire (this end's TcpPacketSink feeds it), its
+// stack, its counters, and the cycles spent inside its stack (receive()
+// and poll(), callbacks into its application included).
+struct Side final : TcpPacketSink {
   Side(rte_mempool* pool, const TcpSettings& settings, uint32_t address, uint64_t delay_ns, double loss,
        uint64_t seed)
-      : out(pool, address, delay_ns, loss, seed),
-        stack(settings, out, pool, counters, TcpStackIdentity{0, 1, {seed ^ 0x5eed, seed * 31 + 7}}, 0) {}
-  Wire out;
+      : out(pool, delay_ns, "tcp_bench", loss, seed),
+        address(address),
+        stack(settings, *this, pool, counters, dplb::bench::bench_stack_identity(seed), 0) {}
+
+  void send(rte_mbuf* packet, uint32_t) override { out.put(packet); }
+  std::optional<TcpRoute> route(uint32_t) override { return TcpRoute{address, kMss}; }
+
+  dplb::bench::InMemoryWire out;
+  uint32_t address;
   TcpCounters counters;
   TcpStack stack;
   uint64_t cycles = 0;
@@ -201,73 +94,52 @@ class Pair {
   TcpStack& server() { return server_.stack; }
   Side& client_side() { return client_; }
   Side& server_side() { return server_; }
-  uint64_t now_ns() const { return now_ns_; }
-  uint64_t parse_cycles() const { return parse_cycles_; }
-  uint64_t parsed() const { return parsed_; }
-  uint64_t bad_frames() const { return bad_; }
+  uint64_t now_ns() const { return clock_.now_ns(); }
+  uint64_t parse_cycles() const { return parse_.cycles; }
+  uint64_t parsed() const { return parse_.frames; }
+  uint64_t bad_frames() const { return parse_.bad_frames; }
 
   void step() {
     deliver(client_.out, server_);
     deliver(server_.out, client_);
     timed_poll(client_);
     timed_poll(server_);
-    client_.out.transmit(now_ns_);
-    server_.out.transmit(now_ns_);
+    client_.out.transmit(now_ns());
+    server_.out.transmit(now_ns());
   }
 
   template <class Done>
   bool run_until(Done&& done, uint64_t limit_ns) {
-    const uint64_t end = now_ns_ + limit_ns;
-    while (now_ns_ < end) {
-      step();
-      if (done()) return true;
-      const uint64_t next_arrival = std::min(client_.out.next_arrival_ns(), server_.out.next_arrival_ns());
-      const uint64_t next_tick = (now_ns_ / 1'000'000 + 1) * 1'000'000;
-      now_ns_ = std::max(now_ns_ + 1, std::min(next_arrival, next_tick));
-    }
-    return false;
+    return clock_.run_until([this] { step(); }, done,
+                            [this] { return std::min(client_.out.next_arrival_ns(), server_.out.next_arrival_ns()); },
+                            limit_ns);
   }
 
   bool wires_empty() const { return client_.out.empty() && server_.out.empty(); }
 
  private:
-  void deliver(Wire& in, Side& to) {
-    rte_mbuf* frames[kBurst];
-    TcpSegment segments[kBurst];
-    while (in.due(now_ns_)) {
-      uint32_t n = 0;
-      const uint64_t p0 = rte_rdtsc();
-      while (n < kBurst && in.due(now_ns_)) {
-        rte_mbuf* m = in.pop();
-        if (parse_tcp_segment(m, 20, &segments[n]) != TcpSegmentError::none) {
-          ++bad_;
-          rte_pktmbuf_free(m);
-          continue;
-        }
-        frames[n++] = m;
-      }
-      const uint64_t t0 = rte_rdtsc();
-      parse_cycles_ += t0 - p0;
-      parsed_ += n;
-      for (uint32_t i = 0; i < n; ++i) to.stack.receive(frames[i], segments[i]);
+  void deliver(dplb::bench::InMemoryWire& in, Side& to) {
+    const uint64_t now = now_ns();
+    while (in.due(now)) {
+      const uint64_t t0 = dplb::bench::read_burst(in, now, burst_, parse_);
+      for (uint32_t i = 0; i < burst_.count; ++i) to.stack.receive(burst_.frames[i], burst_.segments[i]);
       if (to.after_burst) to.after_burst();
-      to.stack.poll(now_ns_ / 1000);
+      to.stack.poll(now / 1000);
       to.cycles += rte_rdtsc() - t0;
       ++to.bursts;
     }
   }
   void timed_poll(Side& s) {
     const uint64_t t0 = rte_rdtsc();
-    s.stack.poll(now_ns_ / 1000);
+    s.stack.poll(now_ns() / 1000);
     s.cycles += rte_rdtsc() - t0;
   }
 
-  uint64_t now_ns_ = 1'000'000'000;  // away from zero, as the simulation does
+  dplb::bench::VirtualClock clock_;
   Side client_;
   Side server_;
-  uint64_t parse_cycles_ = 0;
-  uint64_t parsed_ = 0;
-  uint64_t bad_ = 0;
+  dplb::bench::ReceivedBurst burst_;
+  dplb::bench::ParseTally parse_;
 };
 
 // ---------------------------------------------------------------------------
@@ -360,9 +232,8 @@ struct BulkReceiver final : TcpApplication {
 };
 
 TcpSettings bench_settings() {
-  TcpSettings s;  // defaults: 256 KiB per direction, SACK, timestamps, window scaling, CUBIC, 40 ms delayed ACK
+  TcpSettings s = dplb::bench::bench_tcp_settings();
   s.max_connections = 1024;
-  s.time_wait_ms = 10;
   return s;
 }
 
@@ -579,17 +450,40 @@ struct IdleResult {
   uint64_t buffered = 0;
 };
 
+// One listening port per 20000 connections: one client address has 28232
+// local ports.
+constexpr uint32_t kIdlePerPort = 20000;
+
+// Opens `count` connections from the client to the server's ports from
+// 8000 on, in batches well under the SYN backlog so that no SYN cookie is
+// used; false if one could not be opened or established.
+bool open_idle(Pair& pair, uint32_t count, const TcpConnectionOptions& options, IdleApp& client_app,
+               IdleApp& server_app, std::vector<TcpConnection*>& handles) {
+  uint32_t opened = 0;
+  while (opened < count) {
+    const uint32_t batch = std::min<uint32_t>(256, count - opened);
+    for (uint32_t i = 0; i < batch; ++i, ++opened) {
+      TcpConnection* c = pair.client().connect(kServerAddress, static_cast<uint16_t>(8000 + opened / kIdlePerPort),
+                                               &client_app, options);
+      if (c == nullptr) return false;
+      handles.push_back(c);
+    }
+    const bool settled = pair.run_until(
+        [&] { return client_app.connected == opened && server_app.accepted == opened && pair.wires_empty(); },
+        60ull * 1'000'000'000);
+    if (!settled) return false;
+  }
+  return true;
+}
+
 IdleResult idle(rte_mempool* pool, uint32_t count, uint64_t seed) {
   TcpSettings settings = bench_settings();
   settings.max_connections = count;
   IdleResult r;
   r.connections = count;
-  // One listening port per 20000 connections: one client address has
-  // 28232 local ports.
-  constexpr uint32_t kPerPort = 20000;
-  const uint32_t ports = (count + kPerPort - 1) / kPerPort;
+  const uint32_t ports = (count + kIdlePerPort - 1) / kIdlePerPort;
   if (ports > 64) {
-    std::fprintf(stderr, "tcp_bench: at most %u idle connections\n", 64 * kPerPort);
+    std::fprintf(stderr, "tcp_bench: at most %u idle connections\n", 64 * kIdlePerPort);
     return r;
   }
   std::vector<TcpConnection*> handles;
@@ -604,26 +498,7 @@ IdleResult idle(rte_mempool* pool, uint32_t count, uint64_t seed) {
     r.heap_constructed = heap_bytes();
     for (uint32_t p = 0; p < ports; ++p) pair.server().listen(static_cast<uint16_t>(8000 + p), &server_app, settings.defaults);
     const unsigned free_before = rte_mempool_avail_count(pool);
-    // Open in batches well under the SYN backlog, so no SYN cookie is used.
-    uint32_t opened = 0;
-    bool ok = true;
-    while (opened < count && ok) {
-      const uint32_t batch = std::min<uint32_t>(256, count - opened);
-      for (uint32_t i = 0; i < batch; ++i, ++opened) {
-        TcpConnection* c = pair.client().connect(kServerAddress, static_cast<uint16_t>(8000 + opened / kPerPort),
-                                                 &client_app, settings.defaults);
-        if (c == nullptr) {
-          ok = false;
-          break;
-        }
-        handles.push_back(c);
-      }
-      ok = ok && pair.run_until(
-                     [&] {
-                       return client_app.connected == opened && server_app.accepted == opened && pair.wires_empty();
-                     },
-                     60ull * 1'000'000'000);
-    }
+    const bool ok = open_idle(pair, count, settings.defaults, client_app, server_app, handles);
     // Let anything pending (timers, ACKs) settle.
     pair.run_until([] { return false; }, 200'000'000);
     r.rss_open = rss_bytes();
@@ -683,149 +558,148 @@ void print_sizes() {
               4 * sizeof(ReassemblyNode), sizeof(ReassemblyNode));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
+// Fills `o` from the command line; false (usage printed) on an unknown argument.
+bool parse_options(int argc, char** argv, Options& o) {
+  using dplb::bench::option_value;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto value = [&](const char* key) -> const char* {
-      const std::size_t n = std::strlen(key);
-      return a.compare(0, n, key) == 0 ? a.c_str() + n : nullptr;
-    };
-    if (const char* v = value("--segments=")) o.segments = std::stoull(v);
-    else if (const char* v = value("--bulk-mb=")) o.bulk_mb = std::stoull(v);
-    else if (const char* v = value("--loss=")) o.loss_percent = std::stod(v);
-    else if (const char* v = value("--connections=")) o.connections = std::stoull(v);
-    else if (const char* v = value("--concurrency=")) o.concurrency = static_cast<uint32_t>(std::stoul(v));
-    else if (const char* v = value("--idle=")) o.idle = static_cast<uint32_t>(std::stoul(v));
-    else if (const char* v = value("--only=")) o.only = v;
+    if (const char* v = option_value(a, "--segments=")) o.segments = std::stoull(v);
+    else if (const char* v = option_value(a, "--bulk-mb=")) o.bulk_mb = std::stoull(v);
+    else if (const char* v = option_value(a, "--loss=")) o.loss_percent = std::stod(v);
+    else if (const char* v = option_value(a, "--connections=")) o.connections = std::stoull(v);
+    else if (const char* v = option_value(a, "--concurrency=")) o.concurrency = static_cast<uint32_t>(std::stoul(v));
+    else if (const char* v = option_value(a, "--idle=")) o.idle = static_cast<uint32_t>(std::stoul(v));
+    else if (const char* v = option_value(a, "--only=")) o.only = v;
     else {
       std::fprintf(stderr,
                    "usage: tcp_bench [--segments=N] [--bulk-mb=N] [--loss=PERCENT] [--connections=N]\n"
                    "                 [--concurrency=N] [--idle=N] [--only=segments,bulk,connections,idle]\n");
-      return 2;
+      return false;
     }
   }
-  const char* eal_argv[] = {"tcp_bench", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                            "--no-telemetry", "--log-level=error"};
-  if (rte_eal_init(static_cast<int>(std::size(eal_argv)), const_cast<char**>(eal_argv)) < 0) {
-    std::fprintf(stderr, "EAL initialisation failed\n");
-    return 1;
-  }
-  rte_mempool* pool = rte_pktmbuf_pool_create("tcp_bench", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-  if (pool == nullptr) {
-    std::fprintf(stderr, "mbuf pool creation failed\n");
-    return 1;
-  }
-  for (std::size_t i = 0; i < sizeof(g_pattern); ++i) g_pattern[i] = static_cast<uint8_t>(i * 131 % 251);
-  std::memset(g_message, 'x', sizeof(g_message));
+  return true;
+}
+
+// Each report_* runs one part and prints its figures; false if a run failed.
+
+bool report_idle(rte_mempool* pool, const Options& o) {
+  const IdleResult r = idle(pool, o.idle, 6);
+  if (!r.ok) std::fprintf(stderr, "tcp_bench: could not open %u idle connections\n", o.idle);
+  const double n2 = 2.0 * static_cast<double>(r.connections);  // both stacks hold N
+  const double rss_pre = static_cast<double>(r.rss_constructed - r.rss_before) / n2;
+  const double rss_open = static_cast<double>(r.rss_open - r.rss_constructed) / n2;
+  const double heap_pre = static_cast<double>(r.heap_constructed - r.heap_before) / n2;
+  const double heap_open = static_cast<double>(r.heap_open - r.heap_constructed) / n2;
+  std::printf("tcp idle connections: %u on each stack (max_connections = %u), %ld mbufs held, %zu timers armed, "
+              "%llu bytes buffered\n",
+              r.connections, r.connections, r.mbufs_held, r.armed_timers, static_cast<unsigned long long>(r.buffered));
+  std::printf("tcp idle connection, TcpStack::bytes_per_connection(): %zu bytes (sizeof(TcpConnection) %zu + its share of the table and reassembly pool)\n",
+              r.stack_bytes, sizeof(TcpConnection));
+  std::printf("tcp idle connection, RSS growth: %.0f bytes (%.0f opening it + %.0f its share of what the stack\n"
+              "#   preallocates per max_connections slot); heap: %.0f bytes (%.0f + %.0f)\n",
+              rss_open + rss_pre, rss_open, rss_pre, heap_open + heap_pre, heap_open, heap_pre);
+  const double worst = std::max({static_cast<double>(r.stack_bytes), rss_open + rss_pre, heap_open + heap_pre});
+  std::printf("idle connection: %.0f bytes (target < 1024)%s\n", worst, worst < 1024 ? "" : "  OVER TARGET");
+  print_sizes();
+  return r.ok;
+}
+
+bool report_segments(rte_mempool* pool, const Options& o) {
   const uint32_t payload = kMss - 12;  // timestamps on every segment
-  std::printf("# dplb TCP benchmark: one thread, two stacks over an in-memory wire, tsc %llu Hz\n",
-              static_cast<unsigned long long>(rte_get_tsc_hz()));
-  int status = 0;
-
-  // Idle first: the other runs free memory the allocator keeps resident,
-  // which would hide RSS growth here.
-  if (wanted(o, "idle")) {
-    const IdleResult r = idle(pool, o.idle, 6);
+  bool ok = true;
+  bulk(pool, 20ull * payload * 1000, 0.0, 1);  // warm-up: pool, caches, branch predictors
+  for (const bool per_burst : {false, true}) {
+    const BulkResult r = bulk(pool, o.segments * payload, 0.0, 2, per_burst);
     if (!r.ok) {
-      std::fprintf(stderr, "tcp_bench: could not open %u idle connections\n", o.idle);
-      status = 1;
+      std::fprintf(stderr, "tcp_bench: segments run did not complete\n");
+      ok = false;
     }
-    const double n2 = 2.0 * static_cast<double>(r.connections);  // both stacks hold N
-    const double rss_pre = static_cast<double>(r.rss_constructed - r.rss_before) / n2;
-    const double rss_open = static_cast<double>(r.rss_open - r.rss_constructed) / n2;
-    const double heap_pre = static_cast<double>(r.heap_constructed - r.heap_before) / n2;
-    const double heap_open = static_cast<double>(r.heap_open - r.heap_constructed) / n2;
-    std::printf("tcp idle connections: %u on each stack (max_connections = %u), %ld mbufs held, %zu timers armed, "
-                "%llu bytes buffered\n",
-                r.connections, r.connections, r.mbufs_held, r.armed_timers, static_cast<unsigned long long>(r.buffered));
-    std::printf("tcp idle connection, TcpStack::bytes_per_connection(): %zu bytes (sizeof(TcpConnection) %zu + its share of the table and reassembly pool)\n",
-                r.stack_bytes, sizeof(TcpConnection));
-    std::printf("tcp idle connection, RSS growth: %.0f bytes (%.0f opening it + %.0f its share of what the stack\n"
-                "#   preallocates per max_connections slot); heap: %.0f bytes (%.0f + %.0f)\n",
-                rss_open + rss_pre, rss_open, rss_pre, heap_open + heap_pre, heap_open, heap_pre);
-    const double worst = std::max({static_cast<double>(r.stack_bytes), rss_open + rss_pre, heap_open + heap_pre});
-    std::printf("idle connection: %.0f bytes (target < 1024)%s\n", worst, worst < 1024 ? "" : "  OVER TARGET");
-    print_sizes();
-  }
-
-  if (wanted(o, "segments")) {
-    bulk(pool, 20ull * payload * 1000, 0.0, 1);  // warm-up: pool, caches, branch predictors
-    for (const bool per_burst : {false, true}) {
-      const BulkResult r = bulk(pool, o.segments * payload, 0.0, 2, per_burst);
-      if (!r.ok) {
-        std::fprintf(stderr, "tcp_bench: segments run did not complete\n");
-        status = 1;
-      }
-      const double ns = tsc_to_ns(r.server_cycles) / static_cast<double>(r.server_in);
-      std::printf("tcp segments%s: %.2f M/s (%.0f ns/segment)\n",
-                  per_burst ? ", application reads once per burst" : "", 1e3 / ns, ns);
-      std::printf("#   %llu segments of %u bytes in, %llu ACKs out (%.2f segments per ACK), %.1f segments per burst\n",
-                  static_cast<unsigned long long>(r.server_in), payload, static_cast<unsigned long long>(r.server_out),
-                  static_cast<double>(r.server_in) / static_cast<double>(r.server_out),
-                  static_cast<double>(r.server_in) / static_cast<double>(r.server_bursts));
-      warn_if_shared(r.cpu, r.wall);
-      if (!per_burst) {
-        std::printf("#   parsing before receive() (checksum included; not in the figure): %.0f ns/segment\n",
-                    tsc_to_ns(r.parse_cycles) / static_cast<double>(r.parsed));
-      }
+    const double ns = tsc_to_ns(r.server_cycles) / static_cast<double>(r.server_in);
+    std::printf("tcp segments%s: %.2f M/s (%.0f ns/segment)\n",
+                per_burst ? ", application reads once per burst" : "", 1e3 / ns, ns);
+    std::printf("#   %llu segments of %u bytes in, %llu ACKs out (%.2f segments per ACK), %.1f segments per burst\n",
+                static_cast<unsigned long long>(r.server_in), payload, static_cast<unsigned long long>(r.server_out),
+                static_cast<double>(r.server_in) / static_cast<double>(r.server_out),
+                static_cast<double>(r.server_in) / static_cast<double>(r.server_bursts));
+    warn_if_shared(r.cpu, r.wall);
+    if (!per_burst) {
+      std::printf("#   parsing before receive() (checksum included; not in the figure): %.0f ns/segment\n",
+                  tsc_to_ns(r.parse_cycles) / static_cast<double>(r.parsed));
     }
   }
+  return ok;
+}
 
-  if (wanted(o, "bulk")) {
-    const uint64_t bytes = o.bulk_mb * 1'000'000;
-    for (const double loss : {0.0, o.loss_percent / 100.0}) {
-      const BulkResult r = bulk(pool, bytes, loss, 3);
-      if (!r.ok) {
-        std::fprintf(stderr, "tcp_bench: bulk transfer (loss %g%%) did not complete\n", loss * 100);
-        status = 1;
-      }
-      const double seconds = static_cast<double>(r.wall) / 1e9;
-      const double rate = static_cast<double>(r.bytes) / seconds;
-      char label[32];
-      if (loss == 0) {
-        std::snprintf(label, sizeof(label), "clean");
-      } else {
-        std::snprintf(label, sizeof(label), "%g%% loss", loss * 100);
-      }
-      std::printf("tcp bulk %llu MB, %s: %.0f MB/s (%.2f Gbit/s), %.3f s wall, %.3f s CPU\n",
-                  static_cast<unsigned long long>(o.bulk_mb), label, rate / 1e6, rate * 8 / 1e9, seconds,
-                  static_cast<double>(r.cpu) / 1e9);
-      if (loss > 0) {
-        std::printf("#   %llu frames lost on the wires, %llu segments sent again, %llu recoveries, %llu RTO expiries,\n"
-                    "#   %.2f s of virtual time at a 100 us round trip\n",
-                    static_cast<unsigned long long>(r.frames_lost), static_cast<unsigned long long>(r.retransmits),
-                    static_cast<unsigned long long>(r.fast_retransmits), static_cast<unsigned long long>(r.rto),
-                    static_cast<double>(r.virtual_ns) / 1e9);
-      }
-      warn_if_shared(r.cpu, r.wall);
-    }
-  }
-
-  if (wanted(o, "connections")) {
-    connections(pool, std::min<uint64_t>(o.connections, 2000), o.concurrency, 4);  // warm-up
-    const ConnectionResult r = connections(pool, o.connections, o.concurrency, 5);
+bool report_bulk(rte_mempool* pool, const Options& o) {
+  const uint64_t bytes = o.bulk_mb * 1'000'000;
+  bool ok = true;
+  for (const double loss : {0.0, o.loss_percent / 100.0}) {
+    const BulkResult r = bulk(pool, bytes, loss, 3);
     if (!r.ok) {
-      std::fprintf(stderr, "tcp_bench: connections run did not complete\n");
-      status = 1;
+      std::fprintf(stderr, "tcp_bench: bulk transfer (loss %g%%) did not complete\n", loss * 100);
+      ok = false;
     }
-    const double cpu_s = static_cast<double>(r.cpu) / 1e9;
-    const double n = static_cast<double>(r.completed);
-    std::printf("tcp connections: %.0f k/s per CPU second (%.2f us each: client and server stack, wire and both\n"
-                "#   applications on one core; %u in flight, %.1f segments each)\n",
-                n / cpu_s / 1e3, cpu_s * 1e6 / n, o.concurrency, static_cast<double>(r.segments) / n);
-    std::printf("tcp connections, server stack alone: %.0f k/s (%.2f us each)\n",
-                n / (tsc_to_ns(r.server_cycles) / 1e9) / 1e3, tsc_to_ns(r.server_cycles) / 1e3 / n);
-    std::printf("tcp connections, client stack alone: %.0f k/s (%.2f us each)\n",
-                n / (tsc_to_ns(r.client_cycles) / 1e9) / 1e3, tsc_to_ns(r.client_cycles) / 1e3 / n);
-    std::printf("#   %llu completed, %.3f s CPU, %.3f s wall, at most %u connections open on the client\n",
-                static_cast<unsigned long long>(r.completed), cpu_s, static_cast<double>(r.wall) / 1e9,
-                r.peak_connections);
+    const double seconds = static_cast<double>(r.wall) / 1e9;
+    const double rate = static_cast<double>(r.bytes) / seconds;
+    char label[32];
+    if (loss == 0) {
+      std::snprintf(label, sizeof(label), "clean");
+    } else {
+      std::snprintf(label, sizeof(label), "%g%% loss", loss * 100);
+    }
+    std::printf("tcp bulk %llu MB, %s: %.0f MB/s (%.2f Gbit/s), %.3f s wall, %.3f s CPU\n",
+                static_cast<unsigned long long>(o.bulk_mb), label, rate / 1e6, rate * 8 / 1e9, seconds,
+                static_cast<double>(r.cpu) / 1e9);
+    if (loss > 0) {
+      std::printf("#   %llu frames lost on the wires, %llu segments sent again, %llu recoveries, %llu RTO expiries,\n"
+                  "#   %.2f s of virtual time at a 100 us round trip\n",
+                  static_cast<unsigned long long>(r.frames_lost), static_cast<unsigned long long>(r.retransmits),
+                  static_cast<unsigned long long>(r.fast_retransmits), static_cast<unsigned long long>(r.rto),
+                  static_cast<double>(r.virtual_ns) / 1e9);
+    }
     warn_if_shared(r.cpu, r.wall);
   }
-  rte_mempool_free(pool);
-  rte_eal_cleanup();
-  return status;
+  return ok;
+}
+
+bool report_connections(rte_mempool* pool, const Options& o) {
+  connections(pool, std::min<uint64_t>(o.connections, 2000), o.concurrency, 4);  // warm-up
+  const ConnectionResult r = connections(pool, o.connections, o.concurrency, 5);
+  if (!r.ok) std::fprintf(stderr, "tcp_bench: connections run did not complete\n");
+  const double cpu_s = static_cast<double>(r.cpu) / 1e9;
+  const double n = static_cast<double>(r.completed);
+  std::printf("tcp connections: %.0f k/s per CPU second (%.2f us each: client and server stack, wire and both\n"
+              "#   applications on one core; %u in flight, %.1f segments each)\n",
+              n / cpu_s / 1e3, cpu_s * 1e6 / n, o.concurrency, static_cast<double>(r.segments) / n);
+  std::printf("tcp connections, server stack alone: %.0f k/s (%.2f us each)\n",
+              n / (tsc_to_ns(r.server_cycles) / 1e9) / 1e3, tsc_to_ns(r.server_cycles) / 1e3 / n);
+  std::printf("tcp connections, client stack alone: %.0f k/s (%.2f us each)\n",
+              n / (tsc_to_ns(r.client_cycles) / 1e9) / 1e3, tsc_to_ns(r.client_cycles) / 1e3 / n);
+  std::printf("#   %llu completed, %.3f s CPU, %.3f s wall, at most %u connections open on the client\n",
+              static_cast<unsigned long long>(r.completed), cpu_s, static_cast<double>(r.wall) / 1e9,
+              r.peak_connections);
+  warn_if_shared(r.cpu, r.wall);
+  return r.ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_options(argc, argv, o)) return 2;
+  rte_mempool* pool = dplb::bench::start_bench_eal("tcp_bench", "tcp_bench");
+  if (pool == nullptr) return 1;
+  for (std::size_t i = 0; i < sizeof(g_pattern); ++i) g_pattern[i] = static_cast<uint8_t>(i * 131 % 251);
+  std::memset(g_message, 'x', sizeof(g_message));
+  std::printf("# dplb TCP benchmark: one thread, two stacks over an in-memory wire, tsc %llu Hz\n",
+              static_cast<unsigned long long>(rte_get_tsc_hz()));
+  bool ok = true;
+  // Idle first: the other runs free memory the allocator keeps resident,
+  // which would hide RSS growth here.
+  if (wanted(o, "idle")) ok = report_idle(pool, o) && ok;
+  if (wanted(o, "segments")) ok = report_segments(pool, o) && ok;
+  if (wanted(o, "bulk")) ok = report_bulk(pool, o) && ok;
+  if (wanted(o, "connections")) ok = report_connections(pool, o) && ok;
+  dplb::bench::stop_bench_eal(pool);
+  return ok ? 0 : 1;
 }
