@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <string>
 
 #include "tests/support/test_certificates.h"
@@ -22,13 +23,15 @@ using dplb::testing::write_text;
 class CertificateFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dplb-cert-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    // mkdtemp replaces the six trailing X with a unique suffix.
+    std::string pattern = (std::filesystem::temp_directory_path() / "dplb-cert-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
     now_ = static_cast<int64_t>(std::time(nullptr));
     ca_ = make_certificate({.common_name = "Test Root", .ca = true}, make_ec_key());
     intermediate_ = make_certificate({.common_name = "Test Intermediate", .ca = true}, make_ec_key(), &ca_);
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string file(const std::string& name, const std::string& text) {
     const std::string path = dir_ + "/" + name;
