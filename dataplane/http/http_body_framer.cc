@@ -73,39 +73,29 @@ HttpBodyFramer::Step HttpBodyFramer::fail(const char* reason) {
   return step;
 }
 
-bool HttpBodyFramer::chunk_byte(uint8_t c) {
-  const auto bad = [this](const char* reason) {
-    fail(reason);
-    return false;
-  };
-  if (chunk_ >= Chunk::trailer_start && chunk_ <= Chunk::final_lf) {
-    if (++line_bytes_ > kMaxTrailerSection) return bad("trailer section too large");
-  } else if (chunk_ <= Chunk::size_lf) {
-    if (++line_bytes_ > kMaxSizeLine) return bad("chunk size line too long");
-  }
-  // The end of an extension value or name: another extension, or the line's end.
-  const auto after_element = [&](Chunk ws_state) {
-    if (c == ';') {
-      chunk_ = Chunk::ext_name_start;
-    } else if (c == '\r') {
-      chunk_ = Chunk::size_lf;
-    } else if (is_ws(c)) {
-      chunk_ = ws_state;
-    } else {
-      return bad(c == '\n' ? "bare LF in a chunk size line" : "malformed chunk extension");
-    }
-    return true;
-  };
+bool HttpBodyFramer::reject(const char* reason) {
+  fail(reason);
+  return false;
+}
 
+bool HttpBodyFramer::chunk_byte(uint8_t c) {
+  if (chunk_ >= Chunk::trailer_start && chunk_ <= Chunk::final_lf) {
+    if (++line_bytes_ > kMaxTrailerSection) return reject("trailer section too large");
+    return trailer_byte(c);
+  }
+  if (chunk_ <= Chunk::size_lf) {
+    if (++line_bytes_ > kMaxSizeLine) return reject("chunk size line too long");
+  }
+  if (chunk_ >= Chunk::ext_name_start && chunk_ <= Chunk::ext_after_value) return extension_byte(c);
   switch (chunk_) {
     case Chunk::size: {
       const int v = hex_value(c);
       if (v >= 0) {
-        if (++size_digits_ > kMaxSizeDigits) return bad("chunk size too large");
+        if (++size_digits_ > kMaxSizeDigits) return reject("chunk size too large");
         remaining_ = (remaining_ << 4) | static_cast<uint64_t>(v);
         return true;
       }
-      if (size_digits_ == 0) return bad("invalid chunk size");
+      if (size_digits_ == 0) return reject("invalid chunk size");
       if (c == ';') {
         chunk_ = Chunk::ext_name_start;
       } else if (c == '\r') {
@@ -113,7 +103,7 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
       } else if (is_ws(c)) {
         chunk_ = Chunk::size_ws;
       } else {
-        return bad(c == '\n' ? "bare LF in a chunk size line" : "invalid chunk size");
+        return reject(c == '\n' ? "bare LF in a chunk size line" : "invalid chunk size");
       }
       return true;
     }
@@ -124,21 +114,62 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
         return true;
       }
       if (is_ws(c)) return true;
-      return bad("whitespace after the chunk size");
+      return reject("whitespace after the chunk size");
+    case Chunk::size_lf:
+      if (c != '\n') return reject("CR without LF in a chunk size line");
+      if (remaining_ == 0) {
+        chunk_ = Chunk::trailer_start;
+        line_bytes_ = 0;
+      } else {
+        chunk_ = Chunk::data;
+      }
+      return true;
+    case Chunk::data_cr:
+      if (c != '\r') return reject("chunk data not followed by CRLF");
+      chunk_ = Chunk::data_lf;
+      return true;
+    case Chunk::data_lf:
+      if (c != '\n') return reject("chunk data not followed by CRLF");
+      chunk_ = Chunk::size;
+      line_bytes_ = 0;
+      size_digits_ = 0;
+      remaining_ = 0;
+      return true;
+    default:
+      // data is taken whole by the caller; finished and failed take no more.
+      return reject("internal framing state");
+  }
+}
+
+bool HttpBodyFramer::extension_end(uint8_t c, Chunk ws_state) {
+  if (c == ';') {
+    chunk_ = Chunk::ext_name_start;
+  } else if (c == '\r') {
+    chunk_ = Chunk::size_lf;
+  } else if (is_ws(c)) {
+    chunk_ = ws_state;
+  } else {
+    return reject(c == '\n' ? "bare LF in a chunk size line" : "malformed chunk extension");
+  }
+  return true;
+}
+
+bool HttpBodyFramer::extension_byte(uint8_t c) {
+  switch (chunk_) {
     case Chunk::ext_name_start:
       if (is_ws(c)) return true;
       if (is_tchar(c)) {
         chunk_ = Chunk::ext_name;
         return true;
       }
-      return bad("malformed chunk extension name");
+      return reject("malformed chunk extension name");
     case Chunk::ext_name:
       if (is_tchar(c)) return true;
       if (c == '=') {
         chunk_ = Chunk::ext_value_start;
         return true;
       }
-      return after_element(Chunk::ext_after_name);
+      return extension_end(c, Chunk::ext_after_name);
     case Chunk::ext_after_name:
       if (is_ws(c)) return true;
       if (c == '=') {
@@ -149,7 +180,7 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
         chunk_ = Chunk::ext_name_start;
         return true;
       }
-      return bad("malformed chunk extension");
+      return reject("malformed chunk extension");
     case Chunk::ext_value_start:
       if (is_ws(c)) return true;
       if (c == '"') {
@@ -160,10 +191,10 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
         chunk_ = Chunk::ext_token;
         return true;
       }
-      return bad("malformed chunk extension value");
+      return reject("malformed chunk extension value");
     case Chunk::ext_token:
       if (is_tchar(c)) return true;
-      return after_element(Chunk::ext_after_value);
+      return extension_end(c, Chunk::ext_after_value);
     case Chunk::ext_quoted:
       if (c == '"') {
         chunk_ = Chunk::ext_quoted_end;
@@ -174,11 +205,11 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
         return true;
       }
       if (is_qdtext(c)) return true;
-      return bad("control character in a chunk extension");
+      return reject("control character in a chunk extension");
     case Chunk::ext_quoted_end:
-      return after_element(Chunk::ext_after_value);
+      return extension_end(c, Chunk::ext_after_value);
     case Chunk::ext_quoted_pair:
-      if (!is_quoted_pair_char(c)) return bad("control character in a chunk extension");
+      if (!is_quoted_pair_char(c)) return reject("control character in a chunk extension");
       chunk_ = Chunk::ext_quoted;
       return true;
     case Chunk::ext_after_value:
@@ -187,27 +218,14 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
         chunk_ = Chunk::ext_name_start;
         return true;
       }
-      return bad("malformed chunk extension");
-    case Chunk::size_lf:
-      if (c != '\n') return bad("CR without LF in a chunk size line");
-      if (remaining_ == 0) {
-        chunk_ = Chunk::trailer_start;
-        line_bytes_ = 0;
-      } else {
-        chunk_ = Chunk::data;
-      }
-      return true;
-    case Chunk::data_cr:
-      if (c != '\r') return bad("chunk data not followed by CRLF");
-      chunk_ = Chunk::data_lf;
-      return true;
-    case Chunk::data_lf:
-      if (c != '\n') return bad("chunk data not followed by CRLF");
-      chunk_ = Chunk::size;
-      line_bytes_ = 0;
-      size_digits_ = 0;
-      remaining_ = 0;
-      return true;
+      return reject("malformed chunk extension");
+    default:
+      return reject("internal framing state");
+  }
+}
+
+bool HttpBodyFramer::trailer_byte(uint8_t c) {
+  switch (chunk_) {
     case Chunk::trailer_start:
       if (c == '\r') {
         chunk_ = Chunk::final_lf;
@@ -217,35 +235,32 @@ bool HttpBodyFramer::chunk_byte(uint8_t c) {
         chunk_ = Chunk::trailer_name;
         return true;
       }
-      return bad(c == '\n' ? "bare LF in the trailer section" : "malformed trailer field");
+      return reject(c == '\n' ? "bare LF in the trailer section" : "malformed trailer field");
     case Chunk::trailer_name:
       if (is_tchar(c)) return true;
       if (c == ':') {
         chunk_ = Chunk::trailer_value;
         return true;
       }
-      return bad("malformed trailer field name");
+      return reject("malformed trailer field name");
     case Chunk::trailer_value:
       if (c == '\r') {
         chunk_ = Chunk::trailer_lf;
         return true;
       }
       if (is_field_char(c)) return true;
-      return bad(c == '\n' ? "bare LF in the trailer section" : "control character in a trailer field");
+      return reject(c == '\n' ? "bare LF in the trailer section" : "control character in a trailer field");
     case Chunk::trailer_lf:
-      if (c != '\n') return bad("bare CR in the trailer section");
+      if (c != '\n') return reject("bare CR in the trailer section");
       chunk_ = Chunk::trailer_start;
       return true;
     case Chunk::final_lf:
-      if (c != '\n') return bad("bare CR at the end of the chunked body");
+      if (c != '\n') return reject("bare CR at the end of the chunked body");
       chunk_ = Chunk::finished;
       return true;
-    case Chunk::data:
-    case Chunk::finished:
-    case Chunk::failed:
-      break;
+    default:
+      return reject("internal framing state");
   }
-  return bad("internal framing state");
 }
 
 HttpBodyFramer::Step HttpBodyFramer::consume(const uint8_t* data, uint32_t length) {

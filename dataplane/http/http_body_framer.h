@@ -72,6 +72,10 @@ class HttpBodyFramer {
   // One byte of a size line, of the CRLF after data or of the trailer
   // section (everything but chunk data); false when it failed.
   bool chunk_byte(uint8_t c);
+  bool extension_byte(uint8_t c);  // chunk-ext (RFC 9112 7.1.1)
+  bool extension_end(uint8_t c, Chunk ws_state);  // after a name or value: ';', BWS or CR
+  bool trailer_byte(uint8_t c);    // trailer-section and the last CRLF (RFC 9112 7.1.2)
+  bool reject(const char* reason);  // fail() for the byte functions: always false
 
   Mode mode_ = Mode::none;
   Chunk chunk_ = Chunk::size;

@@ -61,29 +61,17 @@ bool find_device(const conf::PortConfig& p, uint16_t* ethdev, std::string* error
   return false;
 }
 
-bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup& setup, std::string* error) {
-  const conf::PortConfig& p = rt.config;
-  rte_eth_dev_info info;
-  if (int rc = rte_eth_dev_info_get(rt.ethdev, &info); rc != 0) {
-    *error = port_label(p) + ": cannot read device info: " + rte_strerror(-rc);
-    return false;
-  }
-  rt.driver = info.driver_name ? info.driver_name : "?";
-  rt.capabilities = "device offers " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
-                    " queue pair(s), RSS " + (info.flow_type_rss_offloads ? "yes" : "no") + ", rx checksum " +
-                    ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) ? "yes" : "no") + ", tx checksum " +
-                    ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) ? "yes" : "no") + ", mtu " +
-                    std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu);
-  const uint16_t queues = static_cast<uint16_t>(config.dataplane.workers.size());
-  if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
-    *error = port_label(p) + ": the device has " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
-             " queue pair(s) but " + std::to_string(queues) + " workers need one each" +
-             (rt.driver == "net_af_packet" ? "; add qpairs=" + std::to_string(queues) + " to the device string"
-                                           : "; use fewer workers");
-    return false;
-  }
-  rt.queues = queues;
+std::string describe_capabilities(const rte_eth_dev_info& info) {
+  return "device offers " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) + " queue pair(s), RSS " +
+         (info.flow_type_rss_offloads ? "yes" : "no") + ", rx checksum " +
+         ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) ? "yes" : "no") + ", tx checksum " +
+         ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) ? "yes" : "no") + ", mtu " +
+         std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu);
+}
 
+// How flows spread over the queues, and the checksum and multi-segment
+// offloads the device has, all of which the workers use when offered.
+rte_eth_conf device_configuration(const rte_eth_dev_info& info, uint16_t queues, PortRuntime& rt) {
   rte_eth_conf conf{};
   const uint64_t wanted_rss = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
   if (queues > 1 && (info.flow_type_rss_offloads & wanted_rss) != 0) {
@@ -107,42 +95,78 @@ bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup
   conf.txmode.offloads = (rt.tx_ipv4_checksum ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM : 0) |
                          (rt.tx_tcp_checksum ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0) |
                          (rt.tx_multi_segment ? RTE_ETH_TX_OFFLOAD_MULTI_SEGS : 0);
+  return conf;
+}
 
-  if (int rc = rte_eth_dev_configure(rt.ethdev, queues, queues, &conf); rc != 0) {
-    *error = port_label(p) + ": configuring " + std::to_string(queues) + " queue pair(s) failed: " + rte_strerror(-rc);
-    return false;
-  }
-  if (int rc = rte_eth_dev_set_mtu(rt.ethdev, static_cast<uint16_t>(p.mtu)); rc != 0) {
-    uint16_t current = 0;
-    // A device that cannot change its MTU is fine if it already has ours.
-    if (rte_eth_dev_get_mtu(rt.ethdev, &current) != 0 || current != p.mtu) {
-      *error = port_label(p) + ": cannot set mtu " + std::to_string(p.mtu) + ": " + rte_strerror(-rc) +
-               " (device mtu range " + std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu) + ")";
-      return false;
-    }
-  }
+std::string set_port_mtu(const PortRuntime& rt, const rte_eth_dev_info& info) {
+  const conf::PortConfig& p = rt.config;
+  const int rc = rte_eth_dev_set_mtu(rt.ethdev, static_cast<uint16_t>(p.mtu));
+  if (rc == 0) return "";
+  uint16_t current = 0;
+  // A device that cannot change its MTU is fine if it already has ours.
+  if (rte_eth_dev_get_mtu(rt.ethdev, &current) == 0 && current == p.mtu) return "";
+  return port_label(p) + ": cannot set mtu " + std::to_string(p.mtu) + ": " + rte_strerror(-rc) +
+         " (device mtu range " + std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu) + ")";
+}
+
+// One RX and one TX queue per worker; worker q's RX queue fills from its own pool.
+std::string setup_queues(PortRuntime& rt, const rte_eth_dev_info& info, const rte_eth_conf& conf,
+                         const PortSetup& setup) {
+  const conf::PortConfig& p = rt.config;
   uint16_t rx_desc = static_cast<uint16_t>(p.rx_descriptors);
   uint16_t tx_desc = static_cast<uint16_t>(p.tx_descriptors);
   rte_eth_dev_adjust_nb_rx_tx_desc(rt.ethdev, &rx_desc, &tx_desc);
   rt.rx_descriptors = rx_desc;
   rt.tx_descriptors = tx_desc;
   const int socket = rte_eth_dev_socket_id(rt.ethdev);
-  for (uint16_t q = 0; q < queues; ++q) {
+  for (uint16_t q = 0; q < rt.queues; ++q) {
     rte_eth_rxconf rxconf = info.default_rxconf;
     rxconf.offloads = conf.rxmode.offloads;
     if (int rc = rte_eth_rx_queue_setup(rt.ethdev, q, rx_desc, socket < 0 ? SOCKET_ID_ANY : socket, &rxconf,
                                         setup.pools[q]);
         rc != 0) {
-      *error = port_label(p) + ": RX queue " + std::to_string(q) + " setup failed: " + rte_strerror(-rc);
-      return false;
+      return port_label(p) + ": RX queue " + std::to_string(q) + " setup failed: " + rte_strerror(-rc);
     }
     rte_eth_txconf txconf = info.default_txconf;
     txconf.offloads = conf.txmode.offloads;
     if (int rc = rte_eth_tx_queue_setup(rt.ethdev, q, tx_desc, socket < 0 ? SOCKET_ID_ANY : socket, &txconf);
         rc != 0) {
-      *error = port_label(p) + ": TX queue " + std::to_string(q) + " setup failed: " + rte_strerror(-rc);
-      return false;
+      return port_label(p) + ": TX queue " + std::to_string(q) + " setup failed: " + rte_strerror(-rc);
     }
+  }
+  return "";
+}
+
+bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup& setup, std::string* error) {
+  const conf::PortConfig& p = rt.config;
+  rte_eth_dev_info info;
+  if (int rc = rte_eth_dev_info_get(rt.ethdev, &info); rc != 0) {
+    *error = port_label(p) + ": cannot read device info: " + rte_strerror(-rc);
+    return false;
+  }
+  rt.driver = info.driver_name ? info.driver_name : "?";
+  rt.capabilities = describe_capabilities(info);
+  const uint16_t queues = static_cast<uint16_t>(config.dataplane.workers.size());
+  if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
+    *error = port_label(p) + ": the device has " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
+             " queue pair(s) but " + std::to_string(queues) + " workers need one each" +
+             (rt.driver == "net_af_packet" ? "; add qpairs=" + std::to_string(queues) + " to the device string"
+                                           : "; use fewer workers");
+    return false;
+  }
+  rt.queues = queues;
+  const rte_eth_conf conf = device_configuration(info, queues, rt);
+  if (int rc = rte_eth_dev_configure(rt.ethdev, queues, queues, &conf); rc != 0) {
+    *error = port_label(p) + ": configuring " + std::to_string(queues) + " queue pair(s) failed: " + rte_strerror(-rc);
+    return false;
+  }
+  if (std::string e = set_port_mtu(rt, info); !e.empty()) {
+    *error = e;
+    return false;
+  }
+  if (std::string e = setup_queues(rt, info, conf, setup); !e.empty()) {
+    *error = e;
+    return false;
   }
   rte_ether_addr mac;
   rte_eth_macaddr_get(rt.ethdev, &mac);

@@ -237,119 +237,25 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
     deliver(c);
     return;
   }
-  if (c.state_ == TcpState::time_wait && s.has(tcp_flag::syn) && !s.has(tcp_flag::ack)) {
-    // A new SYN may reuse the tuple when it is clearly newer (RFC 9293
-    // 3.6.1; RFC 6191 with timestamps).
-    const bool newer = c.timestamps_ && s.options.timestamps ? seq_gt(s.options.timestamps->value, c.ts_recent_)
-                                                             : seq_gt(s.sequence, c.rcv_nxt_);
-    if (newer) {
-      counters_.time_wait_reused.increment();
-      // RFC 9293 3.6.1 (1): the new ISS must be above every sequence number
-      // the old incarnation used, whatever the ISN clock says.
-      const uint32_t old_max = c.snd_max_;
-      finish(c);
-      reap();
-      if (Listener* l = listener_for(s.destination_port)) {
-        listener_syn(*l, s, old_max);
-        rte_pktmbuf_free(frame);
-      } else {
-        no_connection(frame, s);
-      }
-      return;
-    }
-  }
-
-  // PAWS (RFC 7323 5.3) protects data. A pure ACK with an older timestamp
-  // is one the network reordered: its acknowledgement and SACK blocks still
-  // count (Linux makes the same exception for disordered ACKs); it just does
-  // not update TS.Recent.
-  if (c.timestamps_ && s.options.timestamps && !s.has(tcp_flag::rst) && s.sequence_length() > 0 &&
-      seq_lt(s.options.timestamps->value, c.ts_recent_) && now_ms() - c.ts_recent_ms_ < kPawsIdleMs) {
-    counters_.drop(TcpDropReason::paws).increment();
-    send_ack(c);
-    rte_pktmbuf_free(frame);
+  if (c.state_ == TcpState::time_wait && s.has(tcp_flag::syn) && !s.has(tcp_flag::ack) &&
+      reuse_time_wait(c, frame, s)) {
     return;
   }
-
-  // Sequence number check. A segment with data for a closed window still
-  // carries a usable ACK (zero-window probes are answered this way).
+  // RFC 9293 3.10.7.4's checks in its order. Each helper that ends the
+  // segment's journey frees the frame and tells the application.
+  if (paws_rejects(c, frame, s)) return;
   if (!acceptable(c, s)) {
-    // A retransmitted SYN: the peer did not get our SYN-ACK; send it again
-    // (as Linux does) rather than a bare ACK the peer would drop.
-    if (c.state_ == TcpState::syn_received && s.has(tcp_flag::syn) && !s.has(tcp_flag::ack) &&
-        s.sequence == c.irs_) {
-      send_syn(c);
-      c.rtt_timing_ = false;  // Karn: the ACK may answer either copy
-      rte_pktmbuf_free(frame);
-      return;
-    }
-    // Data at the right edge of a full window (a zero-window probe, or data
-    // sent into a window that closed) is not taken, but its ACK is.
-    const uint32_t right = seq_max(c.rcv_nxt_ + receive_window(c), c.rcv_adv_);
-    const bool probe = s.sequence == right;
-    // An old duplicate (the peer resent what we have) still carries the
-    // peer's latest acknowledgement of our data; Linux takes it too (its
-    // window check starts at RCV.WUP). The ACK passes the RFC 5961 checks in
-    // process_ack like any other.
-    const bool old_duplicate = seq_le(s.sequence + s.sequence_length(), c.rcv_nxt_) && s.has(tcp_flag::ack) &&
-                               tcp_synchronized(c.state_);
-    if (!probe || s.has(tcp_flag::rst) || s.has(tcp_flag::syn)) {
-      if (s.has(tcp_flag::rst)) {
-        counters_.drop(TcpDropReason::rst_ignored).increment();
-      } else {
-        counters_.drop(TcpDropReason::out_of_window).increment();
-        // TIME_WAIT: a retransmitted FIN restarts 2MSL (RFC 9293 3.10.7.4, eighth).
-        if (c.state_ == TcpState::time_wait && s.has(tcp_flag::fin)) arm_lifetime(c);
-        if (old_duplicate && c.state_ != TcpState::time_wait) {
-          process_ack(c, s);
-          if (!c.reaping_) send_ack(c);
-          rte_pktmbuf_free(frame);
-          deliver(c);
-          if (!c.reaping_) output(c);
-          return;
-        }
-        send_ack(c);
-      }
-      rte_pktmbuf_free(frame);
-      return;
-    }
-    if (s.has(tcp_flag::ack)) process_ack(c, s);
-    send_ack(c);
-    rte_pktmbuf_free(frame);
-    deliver(c);
+    unacceptable_segment(c, frame, s);
     return;
   }
-
-  // RST (RFC 5961 3.2): only an exact match resets; in-window gets a challenge.
   if (s.has(tcp_flag::rst)) {
-    if (s.sequence == c.rcv_nxt_) {
-      counters_.resets_received.increment();
-      if (c.state_ == TcpState::syn_received && c.passive_) {
-        finish(c);  // the listener forgets it; nobody was told of it yet
-      } else {
-        fail(c, TcpCloseReason::reset);
-      }
-    } else {
-      challenge_ack(c);
-    }
-    rte_pktmbuf_free(frame);
-    deliver(c);
+    reset_in_window(c, frame, s);
     return;
   }
-
-  // SYN in a synchronized state (RFC 5961 4.2): challenge ACK. A
-  // retransmitted SYN in SYN_RECEIVED gets our SYN-ACK again.
   if (s.has(tcp_flag::syn)) {
-    if (c.state_ == TcpState::syn_received && s.sequence == c.irs_) {
-      send_syn(c);
-    } else {
-      counters_.drop(TcpDropReason::syn_in_window).increment();
-      challenge_ack(c);
-    }
-    rte_pktmbuf_free(frame);
+    syn_in_window(c, frame, s);
     return;
   }
-
   if (!s.has(tcp_flag::ack)) {
     counters_.drop(TcpDropReason::bad_segment).increment();
     rte_pktmbuf_free(frame);
@@ -363,42 +269,10 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
     c.ts_recent_ms_ = now_ms();
   }
 
-  if (c.state_ == TcpState::syn_received) {
-    if (!seq_gt(s.acknowledgement, c.snd_una_) || seq_gt(s.acknowledgement, c.snd_max_)) {
-      counters_.drop(TcpDropReason::bad_ack).increment();
-      reply_rst(s);
-      rte_pktmbuf_free(frame);
-      return;
-    }
-    // Handshake complete.
-    if (c.half_open_counted_) {
-      if (Listener* l = listener_for(c.listener_port_)) --l->half_open;
-      c.half_open_counted_ = false;
-    }
-    wheel_.cancel(c.retransmit_timer_);
-    if (c.retries_ > 0) rto_after_syn_timeout(c.rtt_, settings_.max_rto_ms * 1000);
-    c.retries_ = 0;
-    c.snd_una_ = c.iss_ + 1;
-    c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
-    c.max_snd_wnd_ = c.snd_wnd_;
-    c.snd_wl1_ = s.sequence;
-    c.snd_wl2_ = s.acknowledgement;
-    set_state(c, TcpState::established);
-    if (c.rtt_timing_) {  // the SYN-ACK's round trip, unless it was retransmitted
-      c.rtt_.sample(static_cast<uint32_t>(now_us_ - c.rtt_start_us_), settings_.min_rto_ms * 1000,
-                    settings_.max_rto_ms * 1000);
-      c.rtt_timing_ = false;
-    }
-    if (c.write_shutdown_) set_state(c, TcpState::fin_wait_1);
-    if (c.passive_) {
-      counters_.passive_opens.increment();
-      c.app_owned_ = c.app_ != nullptr;
-      c.events_ |= kAccepted;
-    } else {
-      c.events_ |= kConnected;  // simultaneous open
-    }
-    arm_lifetime(c);
-    // The ACK may carry data (and a FIN): go on below with it.
+  // The ACK that completes a handshake may carry data (and a FIN): it goes on below.
+  if (c.state_ == TcpState::syn_received && !complete_handshake(c, s)) {
+    rte_pktmbuf_free(frame);
+    return;
   }
 
   if (!process_ack(c, s) || c.reaping_) {  // RFC 5961 5.2: an unacceptable ACK drops the segment
@@ -409,6 +283,155 @@ void TcpStack::segment_for_connection(TcpConnection& c, rte_mbuf* frame, const T
   process_data(c, frame, s);
   deliver(c);
   if (!c.reaping_) output(c);
+}
+
+bool TcpStack::reuse_time_wait(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  // A new SYN may reuse the tuple when it is clearly newer (RFC 9293
+  // 3.6.1; RFC 6191 with timestamps).
+  const bool newer = c.timestamps_ && s.options.timestamps ? seq_gt(s.options.timestamps->value, c.ts_recent_)
+                                                           : seq_gt(s.sequence, c.rcv_nxt_);
+  if (!newer) return false;
+  counters_.time_wait_reused.increment();
+  // RFC 9293 3.6.1 (1): the new ISS must be above every sequence number
+  // the old incarnation used, whatever the ISN clock says.
+  const uint32_t old_max = c.snd_max_;
+  finish(c);
+  reap();
+  if (Listener* l = listener_for(s.destination_port)) {
+    listener_syn(*l, s, old_max);
+    rte_pktmbuf_free(frame);
+  } else {
+    no_connection(frame, s);
+  }
+  return true;
+}
+
+bool TcpStack::paws_rejects(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  // PAWS (RFC 7323 5.3) protects data. A pure ACK with an older timestamp
+  // is one the network reordered: its acknowledgement and SACK blocks still
+  // count (Linux makes the same exception for disordered ACKs); it just does
+  // not update TS.Recent.
+  if (!(c.timestamps_ && s.options.timestamps && !s.has(tcp_flag::rst) && s.sequence_length() > 0 &&
+        seq_lt(s.options.timestamps->value, c.ts_recent_) && now_ms() - c.ts_recent_ms_ < kPawsIdleMs)) {
+    return false;
+  }
+  counters_.drop(TcpDropReason::paws).increment();
+  send_ack(c);
+  rte_pktmbuf_free(frame);
+  return true;
+}
+
+void TcpStack::unacceptable_segment(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  // A segment with data for a closed window still carries a usable ACK
+  // (zero-window probes are answered this way).
+  // A retransmitted SYN: the peer did not get our SYN-ACK; send it again
+  // (as Linux does) rather than a bare ACK the peer would drop.
+  if (c.state_ == TcpState::syn_received && s.has(tcp_flag::syn) && !s.has(tcp_flag::ack) &&
+      s.sequence == c.irs_) {
+    send_syn(c);
+    c.rtt_timing_ = false;  // Karn: the ACK may answer either copy
+    rte_pktmbuf_free(frame);
+    return;
+  }
+  // Data at the right edge of a full window (a zero-window probe, or data
+  // sent into a window that closed) is not taken, but its ACK is.
+  const uint32_t right = seq_max(c.rcv_nxt_ + receive_window(c), c.rcv_adv_);
+  const bool probe = s.sequence == right;
+  if (probe && !s.has(tcp_flag::rst) && !s.has(tcp_flag::syn)) {
+    if (s.has(tcp_flag::ack)) process_ack(c, s);
+    send_ack(c);
+    rte_pktmbuf_free(frame);
+    deliver(c);
+    return;
+  }
+  if (s.has(tcp_flag::rst)) {
+    counters_.drop(TcpDropReason::rst_ignored).increment();
+    rte_pktmbuf_free(frame);
+    return;
+  }
+  counters_.drop(TcpDropReason::out_of_window).increment();
+  // TIME_WAIT: a retransmitted FIN restarts 2MSL (RFC 9293 3.10.7.4, eighth).
+  if (c.state_ == TcpState::time_wait && s.has(tcp_flag::fin)) arm_lifetime(c);
+  // An old duplicate (the peer resent what we have) still carries the
+  // peer's latest acknowledgement of our data; Linux takes it too (its
+  // window check starts at RCV.WUP). The ACK passes the RFC 5961 checks in
+  // process_ack like any other.
+  const bool old_duplicate = seq_le(s.sequence + s.sequence_length(), c.rcv_nxt_) && s.has(tcp_flag::ack) &&
+                             tcp_synchronized(c.state_);
+  if (old_duplicate && c.state_ != TcpState::time_wait) {
+    process_ack(c, s);
+    if (!c.reaping_) send_ack(c);
+    rte_pktmbuf_free(frame);
+    deliver(c);
+    if (!c.reaping_) output(c);
+    return;
+  }
+  send_ack(c);
+  rte_pktmbuf_free(frame);
+}
+
+void TcpStack::reset_in_window(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  // RFC 5961 3.2: only an exact match resets; in-window gets a challenge.
+  if (s.sequence == c.rcv_nxt_) {
+    counters_.resets_received.increment();
+    if (c.state_ == TcpState::syn_received && c.passive_) {
+      finish(c);  // the listener forgets it; nobody was told of it yet
+    } else {
+      fail(c, TcpCloseReason::reset);
+    }
+  } else {
+    challenge_ack(c);
+  }
+  rte_pktmbuf_free(frame);
+  deliver(c);
+}
+
+void TcpStack::syn_in_window(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  // RFC 5961 4.2: challenge ACK. A retransmitted SYN in SYN_RECEIVED gets
+  // our SYN-ACK again.
+  if (c.state_ == TcpState::syn_received && s.sequence == c.irs_) {
+    send_syn(c);
+  } else {
+    counters_.drop(TcpDropReason::syn_in_window).increment();
+    challenge_ack(c);
+  }
+  rte_pktmbuf_free(frame);
+}
+
+bool TcpStack::complete_handshake(TcpConnection& c, const TcpSegment& s) {
+  if (!seq_gt(s.acknowledgement, c.snd_una_) || seq_gt(s.acknowledgement, c.snd_max_)) {
+    counters_.drop(TcpDropReason::bad_ack).increment();
+    reply_rst(s);
+    return false;
+  }
+  if (c.half_open_counted_) {
+    if (Listener* l = listener_for(c.listener_port_)) --l->half_open;
+    c.half_open_counted_ = false;
+  }
+  wheel_.cancel(c.retransmit_timer_);
+  if (c.retries_ > 0) rto_after_syn_timeout(c.rtt_, settings_.max_rto_ms * 1000);
+  c.retries_ = 0;
+  c.snd_una_ = c.iss_ + 1;
+  c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
+  c.max_snd_wnd_ = c.snd_wnd_;
+  c.snd_wl1_ = s.sequence;
+  c.snd_wl2_ = s.acknowledgement;
+  set_state(c, TcpState::established);
+  if (c.rtt_timing_) {  // the SYN-ACK's round trip, unless it was retransmitted
+    c.rtt_.sample(static_cast<uint32_t>(now_us_ - c.rtt_start_us_), settings_.min_rto_ms * 1000,
+                  settings_.max_rto_ms * 1000);
+    c.rtt_timing_ = false;
+  }
+  if (c.write_shutdown_) set_state(c, TcpState::fin_wait_1);
+  if (c.passive_) {
+    counters_.passive_opens.increment();
+    c.app_owned_ = c.app_ != nullptr;
+    c.events_ |= kAccepted;
+  } else {
+    c.events_ |= kConnected;  // simultaneous open
+  }
+  arm_lifetime(c);
+  return true;
 }
 
 void TcpStack::syn_sent_input(TcpConnection& c, const TcpSegment& s) {
@@ -471,189 +494,6 @@ void TcpStack::syn_sent_input(TcpConnection& c, const TcpSegment& s) {
   }
 }
 
-void TcpStack::update_window(TcpConnection& c, const TcpSegment& s) {
-  // The window counts from SEG.ACK while we use it from SND.UNA, so it must
-  // come with an ACK that is SND.UNA or newer. RFC 9293 3.10.7.4: never from
-  // an ACK below SND.UNA (a reordered segment; Linux's tcp_ack ignores its
-  // window too); from a segment no older than the last update; and, as
-  // Linux's tcp_may_update_window, from any ACK of new data, whose window is
-  // as recent as its ACK even when its sequence number is old (a
-  // retransmission overtaking newer segments). Otherwise SND.UNA + SND.WND
-  // lands beyond the edge the peer advertised: what is sent there is
-  // dropped, and so are our pure ACKs (their sequence number is past the
-  // peer's window), which deadlocks a peer whose window stays closed until
-  // it hears from us.
-  if (seq_lt(s.acknowledgement, c.snd_una_)) return;
-  if (seq_gt(s.acknowledgement, c.snd_una_) || seq_lt(c.snd_wl1_, s.sequence) ||
-      (c.snd_wl1_ == s.sequence && seq_le(c.snd_wl2_, s.acknowledgement))) {
-    const uint32_t before = c.snd_wnd_;
-    c.snd_wnd_ = static_cast<uint32_t>(s.window) << c.snd_wscale_;
-    c.max_snd_wnd_ = std::max(c.max_snd_wnd_, c.snd_wnd_);
-    c.snd_wl1_ = s.sequence;
-    c.snd_wl2_ = s.acknowledgement;
-    if (before == 0 && c.snd_wnd_ > 0 && c.retransmit_timer_.armed() && c.snd_una_ == c.snd_max_) {
-      wheel_.cancel(c.retransmit_timer_);  // the persist timer's job is done
-      c.retries_ = 0;
-    }
-  }
-}
-
-bool TcpStack::process_ack(TcpConnection& c, const TcpSegment& s) {
-  const uint32_t ack = s.acknowledgement;
-  // RFC 5961 5.2: acceptable between SND.UNA - MAX.SND.WND and SND.MAX.
-  if (seq_gt(ack, c.snd_max_)) {
-    counters_.drop(TcpDropReason::bad_ack).increment();
-    challenge_ack(c);
-    return false;
-  }
-  if (seq_lt(ack, c.snd_una_ - std::max<uint32_t>(c.max_snd_wnd_, 65535))) {
-    counters_.drop(TcpDropReason::bad_ack).increment();
-    challenge_ack(c);
-    return false;
-  }
-  bool new_sack = false;
-  if (c.sack_ && s.options.sack_count > 0) {
-    for (uint8_t i = 0; i < s.options.sack_count; ++i) {
-      new_sack |= c.sacks_.add(s.options.sack[i], seq_max(ack, c.snd_una_), c.snd_max_);
-    }
-  }
-  if (seq_gt(ack, c.snd_una_)) {
-    update_window(c, s);
-    new_ack(c, s, ack - c.snd_una_);
-  } else {
-    const uint32_t window_before = c.snd_wnd_;
-    update_window(c, s);
-    // A duplicate ACK (RFC 5681 2; with SACK, RFC 6675 2: one that reports
-    // something new).
-    const bool dup = ack == c.snd_una_ && c.snd_max_ != c.snd_una_ && s.payload_length == 0 &&
-                     !s.has(tcp_flag::fin) && (c.sack_ ? new_sack : c.snd_wnd_ == window_before);
-    if (dup) duplicate_ack(c);
-  }
-  return true;
-}
-
-void TcpStack::new_ack(TcpConnection& c, const TcpSegment& s, uint32_t acked) {
-  const uint32_t ack = s.acknowledgement;
-  // Our FIN takes one sequence number but no queue byte.
-  uint32_t data = acked;
-  const bool fin_acked = c.write_shutdown_ && seq_gt(ack, c.fin_seq_);
-  if (fin_acked && !seq_gt(c.snd_una_, c.fin_seq_)) --data;
-  const uint32_t before = c.send_.bytes();
-  c.send_.acknowledge(data);
-  buffered_ -= before - c.send_.bytes();
-  c.snd_una_ = ack;
-  if (c.undo_armed_ && seq_gt(ack, c.undo_seq_)) {
-    // Eifel detection (RFC 3522): the first ACK for the retransmitted data
-    // echoes the original's timestamp, so the original arrived: the loss was
-    // reordering, and the window reduction is undone.
-    c.undo_armed_ = false;
-    if (s.options.timestamps && seq_lt(s.options.timestamps->echo_reply, c.retransmit_tsval_)) {
-      counters_.spurious_recoveries.increment();
-      c.cc_.restore(c.undo_cwnd_, c.undo_ssthresh_);
-      c.in_recovery_ = false;
-      c.dupacks_ = 0;
-      c.snd_nxt_ = c.snd_max_;  // after a spurious timeout, do not send it all again
-    }
-  }
-  if (seq_lt(c.snd_nxt_, ack)) c.snd_nxt_ = ack;
-  if (seq_lt(c.high_rxt_, ack)) c.high_rxt_ = ack;
-  c.sacks_.acknowledge(ack);
-  c.retries_ = 0;
-  c.probe_sent_ = false;
-  // RTT: one timed segment per round trip, never a retransmitted one (Karn).
-  if (c.rtt_timing_ && seq_gt(ack, c.rtt_seq_)) {
-    c.rtt_.sample(static_cast<uint32_t>(std::min<uint64_t>(now_us_ - c.rtt_start_us_, UINT32_MAX)),
-                  settings_.min_rto_ms * 1000, settings_.max_rto_ms * 1000);
-    c.rtt_timing_ = false;
-  }
-  if (c.in_recovery_) {
-    if (seq_ge(ack, c.recover_)) {
-      c.in_recovery_ = false;
-      c.dupacks_ = 0;
-      c.cc_.on_recovery_end(flight(c), c.mss_);
-    } else if (!c.sack_) {
-      // NewReno partial ACK (RFC 6582 3.2 step 5): resend the next hole,
-      // deflate by what was acknowledged.
-      send_data(c, c.snd_una_, std::min<uint32_t>(c.mss_, c.send_.bytes()), false);
-      const uint32_t cwnd = c.cc_.cwnd();
-      c.cc_.set_cwnd(cwnd > data ? cwnd - data + (data >= c.mss_ ? c.mss_ : 0) : c.mss_);
-      arm_retransmit(c);
-    }
-  } else {
-    c.dupacks_ = 0;
-    c.cc_.on_ack(data, c.mss_, now_us_, c.rtt_.srtt_us());
-  }
-  // Restart the timer for what is still outstanding (RFC 6298 5.3).
-  if (c.snd_una_ == c.snd_max_) {
-    wheel_.cancel(c.retransmit_timer_);
-  } else if (!(c.in_recovery_ && !c.sack_)) {
-    arm_retransmit(c);
-  }
-  if (c.want_writable_ && c.send_space() > 0 && data > 0) {
-    c.want_writable_ = false;
-    c.events_ |= kWritable;
-  }
-  if (fin_acked) our_fin_acked(c);
-}
-
-void TcpStack::duplicate_ack(TcpConnection& c) {
-  if (c.in_recovery_) {
-    if (!c.sack_) c.cc_.set_cwnd(c.cc_.cwnd() + c.mss_);  // NewReno inflation
-    return;
-  }
-  ++c.dupacks_;
-  const bool sack_says_lost =
-      c.sack_ && seq_gt(c.sacks_.lost_below(c.snd_una_, 3u * c.mss_), c.snd_una_);
-  if (c.dupacks_ < 3 && !sack_says_lost) {
-    limited_transmit(c);
-    return;
-  }
-  // Fast retransmit and recovery (RFC 5681 3.2, RFC 6675 5, RFC 6582 3.2).
-  counters_.fast_retransmits.increment();
-  arm_undo(c);
-  c.in_recovery_ = true;
-  c.recover_ = c.snd_max_;
-  c.cc_.on_loss(flight(c), c.mss_);
-  c.rtt_timing_ = false;
-  if (c.sack_) {
-    c.high_rxt_ = c.snd_una_;
-    sack_recovery(c);
-  } else {
-    send_data(c, c.snd_una_, std::min<uint32_t>(c.mss_, c.send_.bytes()), false);
-    c.cc_.set_cwnd(c.cc_.ssthresh() + 3u * c.mss_);
-  }
-  arm_retransmit(c);
-}
-
-void TcpStack::limited_transmit(TcpConnection& c) {
-  const uint32_t queued_end = c.snd_una_ + c.send_.bytes();
-  if (!seq_lt(c.snd_nxt_, queued_end) || c.snd_nxt_ != c.snd_max_) return;
-  const uint32_t len = std::min<uint32_t>(c.mss_, queued_end - c.snd_nxt_);
-  if (seq_gt(c.snd_nxt_ + len, c.snd_una_ + c.snd_wnd_)) return;
-  if (flight(c) + len > c.cc_.cwnd() + 2u * c.mss_) return;
-  if (!send_data(c, c.snd_nxt_, len, false)) return;
-  c.snd_nxt_ += len;
-  c.snd_max_ = c.snd_nxt_;
-}
-
-void TcpStack::our_fin_acked(TcpConnection& c) {
-  switch (c.state_) {
-    case TcpState::fin_wait_1:
-      set_state(c, TcpState::fin_wait_2);
-      wheel_.cancel(c.retransmit_timer_);
-      arm_lifetime(c);
-      break;
-    case TcpState::closing:
-      enter_time_wait(c);
-      break;
-    case TcpState::last_ack:
-      finish(c);  // the application closed long ago, or gets nothing more
-      break;
-    default:
-      break;
-  }
-}
-
 void TcpStack::enter_time_wait(TcpConnection& c) {
   set_state(c, TcpState::time_wait);
   wheel_.cancel(c.retransmit_timer_);
@@ -670,7 +510,6 @@ void TcpStack::enter_time_wait(TcpConnection& c) {
 
 void TcpStack::process_data(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
   const bool fin = s.has(tcp_flag::fin);
-  uint32_t length = s.payload_length;
   switch (c.state_) {
     case TcpState::established:
     case TcpState::fin_wait_1:
@@ -686,7 +525,7 @@ void TcpStack::process_data(TcpConnection& c, rte_mbuf* frame, const TcpSegment&
       rte_pktmbuf_free(frame);
       return;
   }
-  if (length > 0 && c.app_closed_) {
+  if (s.payload_length > 0 && c.app_closed_) {
     // Nobody will read it (RFC 9293 3.10.4 CLOSE with data pending; Linux sends RST).
     counters_.drop(TcpDropReason::after_close).increment();
     rte_pktmbuf_free(frame);
@@ -694,59 +533,16 @@ void TcpStack::process_data(TcpConnection& c, rte_mbuf* frame, const TcpSegment&
     finish(c);
     return;
   }
-  uint32_t seq = s.sequence;
-  rte_mbuf* data = nullptr;
-  if (length > 0) {
-    data = chain_trim_front(frame, s.payload_offset);  // the headers
-    frame = nullptr;
-    if (data != nullptr) data = chain_trim_back(data, rte_pktmbuf_pkt_len(data) - length);
-    // Trim to the window: what precedes RCV.NXT was received already.
-    if (seq_lt(seq, c.rcv_nxt_)) {
-      const uint32_t old = c.rcv_nxt_ - seq;
-      data = old >= length ? (rte_pktmbuf_free(data), nullptr) : chain_trim_front(data, old);
-      length = old >= length ? 0 : length - old;
-      seq = c.rcv_nxt_;
-    }
-    const uint32_t right = seq_max(c.rcv_nxt_ + receive_window(c), c.rcv_adv_);
-    if (length > 0 && seq_gt(seq + length, right)) {
-      const uint32_t over = seq + length - right;
-      if (over >= length) {
-        rte_pktmbuf_free(data);
-        data = nullptr;
-        length = 0;
-      } else {
-        data = chain_trim_back(data, over);
-        length -= over;
-      }
-    }
-  }
-  if (frame != nullptr) rte_pktmbuf_free(frame);
   bool out_of_order = false;
-  if (length > 0 && data != nullptr) {
-    if (seq != c.rcv_nxt_ && buffers_short()) {
-      // Hold nothing new ahead of a gap while short of buffers: not acknowledged, so not lost.
-      counters_.drop(TcpDropReason::buffer_limit).increment();
-      rte_pktmbuf_free(data);
-      out_of_order = true;
+  if (s.payload_length > 0) {
+    const WindowedPayload payload = payload_in_window(c, frame, s);
+    if (payload.length > 0 && payload.data != nullptr) {
+      out_of_order = queue_payload(c, payload);
     } else {
-      const uint32_t held_before = c.receive_.held_bytes();
-      const uint32_t readable_before = c.receive_.readable();
-      const uint32_t rcv_nxt_before = c.rcv_nxt_;
-      bool held = true;
-      const uint32_t advanced = c.receive_.insert(c.rcv_nxt_, seq, length, data, reassembly_, &held);
-      if (!held) counters_.drop(TcpDropReason::buffer_limit).increment();
-      // Held pieces may have moved to the readable queue: add the net change.
-      buffered_ += static_cast<uint64_t>(c.receive_.readable()) + c.receive_.held_bytes();
-      buffered_ -= static_cast<uint64_t>(readable_before) + held_before;
-      if (advanced > 0) {
-        c.rcv_nxt_ += advanced;
-        counters_.bytes_in.add(advanced);
-        c.events_ |= kReadable;
-        ++c.unacked_segments_;
-      }
-      out_of_order = seq != rcv_nxt_before || c.receive_.has_gap();
-      if (out_of_order && advanced == 0) counters_.out_of_order.increment();
+      rte_pktmbuf_free(payload.data);
     }
+  } else {
+    rte_pktmbuf_free(frame);
   }
   if (fin) {
     c.peer_fin_pending_ = true;
@@ -758,6 +554,61 @@ void TcpStack::process_data(TcpConnection& c, rte_mbuf* frame, const TcpSegment&
     return;
   }
   if (s.payload_length > 0 || fin) schedule_ack(c, out_of_order || c.receive_.has_gap() || fin);
+}
+
+TcpStack::WindowedPayload TcpStack::payload_in_window(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s) {
+  WindowedPayload p{s.sequence, s.payload_length, nullptr};
+  p.data = chain_trim_front(frame, s.payload_offset);  // the headers
+  if (p.data != nullptr) p.data = chain_trim_back(p.data, rte_pktmbuf_pkt_len(p.data) - p.length);
+  // What precedes RCV.NXT was received already.
+  if (seq_lt(p.sequence, c.rcv_nxt_)) {
+    const uint32_t old = c.rcv_nxt_ - p.sequence;
+    if (old >= p.length) {
+      rte_pktmbuf_free(p.data);
+      return {c.rcv_nxt_, 0, nullptr};
+    }
+    p.data = chain_trim_front(p.data, old);
+    p.length -= old;
+    p.sequence = c.rcv_nxt_;
+  }
+  const uint32_t right = seq_max(c.rcv_nxt_ + receive_window(c), c.rcv_adv_);
+  if (seq_gt(p.sequence + p.length, right)) {
+    const uint32_t over = p.sequence + p.length - right;
+    if (over >= p.length) {
+      rte_pktmbuf_free(p.data);
+      return {p.sequence, 0, nullptr};
+    }
+    p.data = chain_trim_back(p.data, over);
+    p.length -= over;
+  }
+  return p;
+}
+
+bool TcpStack::queue_payload(TcpConnection& c, const WindowedPayload& p) {
+  if (p.sequence != c.rcv_nxt_ && buffers_short()) {
+    // Hold nothing new ahead of a gap while short of buffers: not acknowledged, so not lost.
+    counters_.drop(TcpDropReason::buffer_limit).increment();
+    rte_pktmbuf_free(p.data);
+    return true;
+  }
+  const uint32_t held_before = c.receive_.held_bytes();
+  const uint32_t readable_before = c.receive_.readable();
+  const uint32_t rcv_nxt_before = c.rcv_nxt_;
+  bool held = true;
+  const uint32_t advanced = c.receive_.insert(c.rcv_nxt_, p.sequence, p.length, p.data, reassembly_, &held);
+  if (!held) counters_.drop(TcpDropReason::buffer_limit).increment();
+  // Held pieces may have moved to the readable queue: add the net change.
+  buffered_ += static_cast<uint64_t>(c.receive_.readable()) + c.receive_.held_bytes();
+  buffered_ -= static_cast<uint64_t>(readable_before) + held_before;
+  if (advanced > 0) {
+    c.rcv_nxt_ += advanced;
+    counters_.bytes_in.add(advanced);
+    c.events_ |= kReadable;
+    ++c.unacked_segments_;
+  }
+  const bool out_of_order = p.sequence != rcv_nxt_before || c.receive_.has_gap();
+  if (out_of_order && advanced == 0) counters_.out_of_order.increment();
+  return out_of_order;
 }
 
 void TcpStack::peer_fin(TcpConnection& c) {

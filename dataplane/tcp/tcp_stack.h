@@ -147,8 +147,16 @@ class TcpStack {
   void mark_pending(TcpConnection& c);
   void flush_pending();
 
-  // Input (tcp_input.cc).
+  // Input (tcp_input.cc; what ACKs do to the sending side in tcp_ack_input.cc).
   void segment_for_connection(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  // The steps of segment_for_connection; those taking the frame free it
+  // when they end its journey (the bool ones: when they return true).
+  bool reuse_time_wait(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  bool paws_rejects(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  void unacceptable_segment(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  void reset_in_window(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  void syn_in_window(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  bool complete_handshake(TcpConnection& c, const TcpSegment& s);  // false: bad ACK, RST sent
   void syn_sent_input(TcpConnection& c, const TcpSegment& s);
   void no_connection(rte_mbuf* frame, const TcpSegment& s);
   // `iss_above`: a TIME_WAIT tuple is reused; the new ISS must exceed its SND.MAX.
@@ -160,6 +168,14 @@ class TcpStack {
   void duplicate_ack(TcpConnection& c);
   void update_window(TcpConnection& c, const TcpSegment& s);
   void process_data(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  // A segment's payload cut to what is new and fits the receive window.
+  struct WindowedPayload {
+    uint32_t sequence;
+    uint32_t length;
+    rte_mbuf* data;  // owned; null when nothing is left
+  };
+  WindowedPayload payload_in_window(TcpConnection& c, rte_mbuf* frame, const TcpSegment& s);
+  bool queue_payload(TcpConnection& c, const WindowedPayload& p);  // true: out of order
   void peer_fin(TcpConnection& c);
   void our_fin_acked(TcpConnection& c);
   void enter_time_wait(TcpConnection& c);

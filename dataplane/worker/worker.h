@@ -115,6 +115,11 @@ class Worker {
   void flush_tx();
   void deliver_tcp(rte_mbuf* frame, uint16_t port);
   void run_tcp_command(const ControlCommand& command);
+  void start_tcp_service(const ControlCommand& command);
+  void report_tcp_connections(const ControlCommand& command);
+  void adopt_proxy_snapshot(const ControlCommand& command);
+  void report_proxy_sessions(const ControlCommand& command);
+  void start_health_probe(const ControlCommand& command);
   void post_probe_results();
   uint64_t now_us() const;
 
