@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "dataplane/stream/byte_stream.h"
 #include "dataplane/tcp/congestion_control.h"
 #include "dataplane/tcp/rtt_estimator.h"
 #include "dataplane/tcp/sack_scoreboard.h"
@@ -38,45 +39,45 @@ struct TcpTimer : Timer {
   TcpTimerKind kind = TcpTimerKind::retransmit;
 };
 
-class TcpConnection {
+class TcpConnection final : public ByteStream {
  public:
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
-  const FourTuple& tuple() const { return tuple_; }
+  const FourTuple& tuple() const override { return tuple_; }
   TcpState state() const { return state_; }
 
   // Receiving. read() hands over up to `max_bytes` (in whole mbuf segments,
   // at least one) as one chain the caller now owns; reading reopens the
   // receive window.
-  uint32_t readable() const { return receive_.readable(); }
-  rte_mbuf* read(uint32_t max_bytes, uint32_t* bytes_read);
+  uint32_t readable() const override { return receive_.readable(); }
+  rte_mbuf* read(uint32_t max_bytes, uint32_t* bytes_read) override;
   // The peer sent FIN and every byte before it has been read.
-  bool end_of_stream() const { return fin_received_ && receive_.readable() == 0; }
+  bool end_of_stream() const override { return fin_received_ && receive_.readable() == 0; }
 
   // Sending. write() always takes ownership of the chain; it returns false
   // (and frees it) when the connection can no longer send. send_space() is
   // what the per-connection buffer still holds; writing beyond it is
   // accepted but counted against the worker's buffer.
-  uint32_t send_space() const;
-  bool write(rte_mbuf* chain);
+  uint32_t send_space() const override;
+  bool write(rte_mbuf* chain) override;
   // Copies `length` bytes into new mbufs and queues them; returns bytes queued.
-  uint32_t write_copy(const void* data, uint32_t length);
+  uint32_t write_copy(const void* data, uint32_t length) override;
   // Ask for on_writable() once acknowledgements free send-queue space.
-  void want_writable() { want_writable_ = true; }
+  void want_writable() override { want_writable_ = true; }
 
   // Closing. shutdown_write() sends FIN after the queued data; close() does
   // the same and gives the connection back to the stack (data arriving
   // afterwards is answered with RST, as Linux does); abort() sends RST at
   // once. After close() or abort() the handle must not be used.
-  void shutdown_write();
-  void close();
-  void abort();
+  void shutdown_write() override;
+  void close() override;
+  void abort() override;
 
   void* user_data = nullptr;
 
   // For show tcp connections.
-  uint32_t send_queued() const { return send_.bytes(); }
+  uint32_t send_queued() const override { return send_.bytes(); }
   uint32_t cwnd() const { return cc_.cwnd(); }
   uint32_t srtt_us() const { return rtt_.srtt_us(); }
   uint32_t rto_us() const { return rtt_.rto_us(); }
