@@ -167,6 +167,60 @@ struct HealthCheckConfig {
   KeyPositions positions;
 };
 
+// ---- TLS: [frontend.tls], [[backend.server]] tls ------------------------
+// HAProxy's `bind ... ssl crt` options and `server ... ssl` (docs/config.md).
+
+enum class TlsVersion : uint8_t { tls1_2, tls1_3 };
+enum class TlsVerify : uint8_t { none, optional, required };
+
+inline const char* tls_version_name(TlsVersion v) { return v == TlsVersion::tls1_3 ? "1.3" : "1.2"; }
+inline const char* tls_verify_name(TlsVerify v) {
+  return v == TlsVerify::required ? "required" : v == TlsVerify::optional ? "optional" : "none";
+}
+
+// Mozilla's "intermediate" profile (ECDHE only, AEAD only).
+inline constexpr const char* kDefaultTlsCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+inline constexpr const char* kDefaultTlsCiphersuites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+struct TlsCertificateConfig {
+  std::string cert;              // PEM: certificate, chain, and the key unless `key` is set
+  std::string key;               // empty: the key is in `cert`
+  std::vector<std::string> sni;  // empty: the names come from the certificate's SANs
+  SourcePosition where;
+};
+
+struct FrontendTlsConfig {
+  std::vector<TlsCertificateConfig> certificates;
+  uint32_t default_certificate = 0;
+  TlsVersion min_version = TlsVersion::tls1_2;
+  std::string ciphers = kDefaultTlsCiphers;
+  std::string ciphersuites = kDefaultTlsCiphersuites;
+  std::vector<std::string> alpn{"http/1.1"};
+  bool session_tickets = true;
+  std::string ticket_keys_file;  // empty: random keys, rotated every 12 h
+  std::string ocsp_response;     // of the default certificate; others: CERT.ocsp when present
+  TlsVerify verify = TlsVerify::none;
+  std::string ca_file;
+  std::string crl_file;
+  std::string client_cert_header = "X-SSL-Client-DN";
+  std::optional<Duration> timeout_handshake;  // unset: timeout_http_request
+  SourcePosition where;
+  KeyPositions positions;
+};
+
+struct ServerTlsConfig {
+  bool enabled = false;
+  TlsVerify verify = TlsVerify::required;
+  std::string ca_file;
+  std::string sni;
+  std::string cert;  // a client certificate to present (optional)
+  std::string key;
+  bool check_ssl = false;  // health checks over TLS too (HAProxy check-ssl)
+};
+
 struct ServerConfig {
   std::string name;
   Endpoint address;
@@ -176,6 +230,7 @@ struct ServerConfig {
   bool check = false;     // health-checked with the backend's [backend.health_check]
   uint16_t check_port = 0;  // 0: the server's port
   Duration slowstart{0};    // weight ramps up over this long after the server comes back
+  ServerTlsConfig tls;
   SourcePosition where;
   KeyPositions positions;
 };
@@ -210,6 +265,9 @@ struct FrontendConfig {
   std::string name;
   std::vector<Endpoint> bind;
   std::vector<SourcePosition> bind_positions;  // of each bind entry, for the checks across frontends
+  std::vector<bool> bind_tls;                  // of each bind entry: TLS terminated there
+  std::optional<FrontendTlsConfig> tls;
+  bool httpslog = false;                       // log_format = "httpslog"
   std::string default_backend;
   uint32_t maxconn = 100000;            // concurrent client connections, all workers together
   bool forwardfor = false;              // X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Port

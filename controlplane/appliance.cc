@@ -154,6 +154,7 @@ int serve(const conf::Config& config, const BootOptions& options, const dataplan
     }
   });
   running_loop = &loop;
+  loop.on_hangup([&] { services.reload_tls(); });
 
   int status = 0;
   if (std::string e = open_everything(config, loop, workers, services, socket); !e.empty()) {

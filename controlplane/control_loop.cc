@@ -68,7 +68,12 @@ bool ControlLoop::run() {
       if (::read(signal_fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
         if (info.ssi_signo == SIGHUP) {
           // A closed terminal or a reload habit must not kill a load balancer.
-          log_warning("received SIGHUP: configuration reload is not available in this version; ignored");
+          if (hangup_) {
+            log_notice("received SIGHUP: reloading TLS certificates and ticket keys (nothing else is reloaded)");
+            hangup_();
+          } else {
+            log_warning("received SIGHUP: configuration reload is not available in this version; ignored");
+          }
         } else {
           log_notice(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) + ", stopping");
           stop_ = true;

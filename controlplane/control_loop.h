@@ -28,11 +28,15 @@ class ControlLoop {
   // Returns false if the loop stopped on an error rather than on request.
   bool run();
   void request_stop() { stop_ = true; }
+  // What SIGHUP does (reload certificates and ticket keys); unset, it is
+  // only logged.
+  void on_hangup(std::function<void()> reload) { hangup_ = std::move(reload); }
 
  private:
   ControlSocket* socket_;
   InteractiveConsole* console_;
   std::function<void(int64_t)> tick_;
+  std::function<void()> hangup_;
   int signal_fd_ = -1;
   bool stop_ = false;
 };

@@ -13,6 +13,7 @@
 #include "controlplane/proxy/access_log_writer.h"
 #include "controlplane/proxy/proxy_service.h"
 #include "controlplane/tcp/tcp_service.h"
+#include "controlplane/tls/tls_service.h"
 #include "controlplane/vrrp/vrrp_service.h"
 #include "dataplane/net/ipv4/route_table.h"
 #include "dataplane/port/port_setup.h"
@@ -41,6 +42,8 @@ class ControlServices {
   void tick(int64_t now_ms);
 
   VrrpService& vrrp() { return vrrp_; }
+  // SIGHUP: certificates and ticket keys read again (logged either way).
+  void reload_tls();
 
  private:
   void on_event(std::size_t worker, const dataplane::ControlEvent& event, int64_t now_ms);
@@ -53,6 +56,7 @@ class ControlServices {
   HealthService health_;
   AccessLogWriter access_log_;
   VrrpService vrrp_;
+  TlsService tls_;
 };
 
 }  // namespace dplb::controlplane

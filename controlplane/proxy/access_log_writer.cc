@@ -64,6 +64,31 @@ void append_escaped_request(std::string& out, std::string_view request) {
   }
 }
 
+namespace {
+
+// A NUL-padded field of the record, or "-" when empty.
+std::string_view padded(const char* field, std::size_t room) {
+  const std::size_t n = strnlen(field, room);
+  return n == 0 ? std::string_view("-") : std::string_view(field, n);
+}
+
+void append_tls_fields(std::string& out, const dataplane::AccessLogRecord& r) {
+  // dplb logs failed handshakes apart (not as requests), so the error
+  // fields of a logged request are always 0.
+  out += r.tls_resumed ? " 0/0/0/0/1 " : " 0/0/0/0/0 ";
+  if (!r.tls) {
+    out += "-/-/-";
+    return;
+  }
+  out += padded(r.tls_sni, sizeof(r.tls_sni));
+  out += '/';
+  out += padded(r.tls_version, sizeof(r.tls_version));
+  out += '/';
+  out += padded(r.tls_cipher, sizeof(r.tls_cipher));
+}
+
+}  // namespace
+
 void append_httplog(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us,
                     const HttplogNames& names) {
   const std::tm tm = local_time(accept_wall_us);
@@ -74,6 +99,7 @@ void append_httplog(std::string& out, const dataplane::AccessLogRecord& r, int64
                         millis_of(accept_wall_us));
   out.append(text, static_cast<std::size_t>(n));
   out += names.frontend;
+  if (r.tls) out += '~';
   out += ' ';
   // As HAProxy: a request that never reached a backend is shown against
   // its frontend, and one that got no server as <NOSRV>.
@@ -97,7 +123,9 @@ void append_httplog(std::string& out, const dataplane::AccessLogRecord& r, int64
   out.append(text, static_cast<std::size_t>(n));
   const std::size_t length = std::min<std::size_t>(r.request_length, sizeof(r.request));
   append_escaped_request(out, std::string_view(r.request, length));
-  out += "\"\n";
+  out += '"';
+  if (names.httpslog) append_tls_fields(out, r);
+  out += '\n';
 }
 
 std::string syslog_header(int64_t wall_us, std::string_view host, int pid) {
@@ -114,6 +142,7 @@ std::string syslog_header(int64_t wall_us, std::string_view host, int pid) {
 HttplogNames httplog_names(const dataplane::ProxySnapshot& s, const dataplane::AccessLogRecord& r) {
   HttplogNames names;
   names.frontend = r.frontend < s.frontends.size() ? std::string_view(s.frontends[r.frontend].name) : "?";
+  names.httpslog = r.frontend < s.frontends.size() && s.frontends[r.frontend].httpslog;
   if (r.backend != dataplane::kNoIndex) {
     if (r.backend < s.backends.size()) {
       const auto& b = s.backends[r.backend];

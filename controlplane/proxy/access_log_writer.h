@@ -31,11 +31,16 @@ struct HttplogNames {
   std::string_view frontend;
   std::string_view backend;
   std::string_view server;
+  bool httpslog = false;  // the frontend logs in HAProxy's `option httpslog` format
 };
 
 // Appends one httplog line and its newline:
 //   CLIENT:PORT [DD/Mon/YYYY:HH:MM:SS.mmm] FRONTEND BACKEND/SERVER TR/Tw/Tc/Tr/Ta
 //   STATUS BYTES - - TTCC ACT/FE/BE/SRV/RETRIES SRVQ/BACKQ "REQUEST"
+// FRONTEND gets HAProxy's "~" when the request came over TLS (%ft); httpslog
+// adds " 0/0/0/0/RESUMED SNI/VERSION/CIPHER" after the request, as HAProxy's
+// %[fc_err]/%[ssl_fc_err,hex]/%[ssl_c_err]/%[ssl_c_ca_err]/%[ssl_fc_is_resumed]
+// %[ssl_fc_sni]/%sslv/%sslc ("-" for a plain request).
 // `accept_wall_us` is the record's accept date in microseconds since the
 // epoch; it is printed in local time, as HAProxy does.
 void append_httplog(std::string& out, const dataplane::AccessLogRecord& record, int64_t accept_wall_us,

@@ -37,8 +37,14 @@ struct AccessLogRecord {
   uint32_t server_connections = 0;    // srv_conn
   uint32_t server_queue = 0;
   uint32_t backend_queue = 0;
+  // TLS binds: what the handshake agreed (%sslv, %sslc, ssl_fc_sni), NUL-padded.
+  bool tls = false;
+  bool tls_resumed = false;
+  char tls_version[8] = {};           // "TLSv1.3"
+  char tls_cipher[32] = {};           // OpenSSL's name, e.g. "TLS_AES_128_GCM_SHA256"
+  char tls_sni[64] = {};              // truncated
   uint16_t request_length = 0;        // bytes of `request` used
-  char request[426] = {};             // the request line, truncated
+  char request[320] = {};             // the request line, truncated
 };
 static_assert(sizeof(AccessLogRecord) == 512);
 

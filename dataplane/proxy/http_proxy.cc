@@ -108,6 +108,7 @@ void HttpProxy::on_accepted(TcpConnection& c) {
     return;
   }
   s->client = &c;
+  s->client_tcp = &c;
   s->frontend = static_cast<uint16_t>(fe);
   s->accepted_us = s->start_us = s->last_activity_us = now_us_;
   c.user_data = static_cast<Endpoint*>(s);
@@ -115,6 +116,11 @@ void HttpProxy::on_accepted(TcpConnection& c) {
   fc.sessions_current.increment();
   fc.sessions_total.increment();
   fc.sessions_max.observe(frontend_sessions_[fe]);
+  if (snapshot_->is_tls_bind(fe, c.tuple().local_address, c.tuple().local_port)) {
+    if (!start_tls(*s, c)) return;
+    arm(*s, f.timeout_handshake_ms);
+    return;
+  }
   arm(*s, f.timeout_http_request_ms);
 }
 
@@ -130,9 +136,11 @@ void HttpProxy::on_readable(TcpConnection& c) {
   if (e == nullptr) return;
   if (e->is_server) {
     server_readable(*static_cast<ServerLink*>(e));
-  } else {
-    client_readable(*static_cast<Session*>(e));
+    return;
   }
+  Session& s = *static_cast<Session*>(e);
+  if (s.tls.active() && !tls_readable(s)) return;
+  client_readable(s);
 }
 
 void HttpProxy::on_writable(TcpConnection& c) {
@@ -168,7 +176,15 @@ void HttpProxy::on_closed(TcpConnection& c, TcpCloseReason reason) {
     link->conn = nullptr;  // the handle dies when this returns
     server_gone(*link, reason);
   } else {
-    client_gone(*static_cast<Session*>(e), reason);
+    Session& s = *static_cast<Session*>(e);
+    if (s.tls.active()) {
+      if (!s.tls.handshake_done()) {
+        counters_.frontends[s.frontend].tls_failures[static_cast<std::size_t>(TlsFailure::peer_closed)].increment();
+      }
+      counters_.frontends[s.frontend].tls_sessions_current.subtract(1);
+      s.tls.transport_closed();
+    }
+    client_gone(s, reason);
   }
 }
 

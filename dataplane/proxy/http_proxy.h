@@ -27,6 +27,8 @@
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/tcp/tcp_application.h"
 #include "dataplane/tcp/tcp_settings.h"
+#include "dataplane/tls/tls_stream.h"
+#include "dataplane/tls/tls_worker_contexts.h"
 #include "dataplane/base/timer_wheel.h"
 
 struct rte_mbuf;
@@ -50,6 +52,9 @@ class HttpProxy final : public TcpApplication {
   // A newer snapshot (weights, states); the old one stays valid until the
   // control plane is told this worker moved on.
   void adopt(const ProxySnapshot* snapshot);
+  // This worker's TLS contexts (a newer version: handshakes from now on use
+  // them; established connections keep theirs).
+  void adopt_tls(const TlsWorkerContexts* contexts) { tls_ = contexts; }
   const ProxySnapshot* snapshot() const { return snapshot_; }
   // Moves the proxy's timers; call every pass before the stack's poll, so
   // what the timers queue (error pages, aborts) leaves in the same pass.
@@ -113,7 +118,11 @@ class HttpProxy final : public TcpApplication {
   };
 
   struct Session : Endpoint {
-    TcpConnection* client = nullptr;
+    // What the HTTP code reads and writes: the TCP connection itself, or
+    // `tls` over it on a TLS bind.
+    ByteStream* client = nullptr;
+    TcpConnection* client_tcp = nullptr;  // the transport (its user_data points here)
+    TlsStream tls;
     ServerLink* link = nullptr;          // the exchange's server connection
     ServerLink* private_link = nullptr;  // http_reuse never: kept between requests
     Phase phase = Phase::request_head;
@@ -263,7 +272,7 @@ class HttpProxy final : public TcpApplication {
   // in *inbound were counted when they were read, so the reading side
   // counts *read and the writing side the bytes moved, each byte once),
   // *done when the framer's message ended, *error on a framing error.
-  uint64_t move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to, uint64_t* read,
+  uint64_t move(ByteStream& from, rte_mbuf** inbound, HttpBodyFramer* framer, ByteStream& to, uint64_t* read,
                 bool* done, uint16_t* error);
   // Runs `chain` through `framer`. send: write `chain` (what follows the
   // message's end is in *inbound); hold: it all belongs to the next
@@ -272,10 +281,21 @@ class HttpProxy final : public TcpApplication {
   Framed frame(HttpBodyFramer& framer, rte_mbuf* chain, rte_mbuf** inbound, bool* done, uint16_t* error);
   // Gathers a head from `conn` into `*buffer`; returns the bytes held.
   enum class Gather : uint8_t { more, ready, eof, overflow };
-  Gather gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes);
+  Gather gather(ByteStream& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes);
   // Reads and drops what the client sent; returns the bytes dropped.
   uint64_t drain_client(Session& s);
   rte_mbuf* copy_to_mbufs(const char* data, uint32_t length);
+
+  // TLS on client connections (http_proxy_tls.cc).
+  // Starts the handshake on a TLS bind; false: the connection was refused.
+  bool start_tls(Session& s, TcpConnection& c);
+  // Ciphertext arrived: false when there is nothing for the HTTP code yet
+  // (still handshaking) or the session ended (handshake failed).
+  bool tls_readable(Session& s);
+  void tls_handshake_done(Session& s);
+  void tls_failed(Session& s);
+  // The client's TCP connection and the session lose track of each other.
+  void detach_client(Session& s);
 
   // Sessions and head buffers (http_proxy_sessions.cc).
   Session* new_session();
@@ -320,6 +340,7 @@ class HttpProxy final : public TcpApplication {
   TcpStack& stack_;
   rte_mempool* pool_;
   const ProxySnapshot* snapshot_;
+  const TlsWorkerContexts* tls_ = nullptr;
   ProxyCounters& counters_;
   AccessLogRing* log_;
   TcpConnectionOptions client_options_;

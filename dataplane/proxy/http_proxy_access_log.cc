@@ -15,6 +15,11 @@ int32_t elapsed_ms(uint64_t from_us, uint64_t to_us) {
   return static_cast<int32_t>(std::min<uint64_t>((to_us - from_us) / 1000, INT32_MAX));
 }
 
+void copy_text(char* out, std::size_t room, std::string_view text) {
+  const std::size_t n = std::min(room, text.size());
+  std::memcpy(out, text.data(), n);
+}
+
 }  // namespace
 
 void HttpProxy::log_exchange(Session& s) {
@@ -55,6 +60,13 @@ void HttpProxy::log_exchange(Session& s) {
       in_flight += balancers_[s.backend].in_flight(static_cast<uint32_t>(i));
     }
     r.backend_connections = in_flight;
+  }
+  if (s.tls.active()) {
+    r.tls = true;
+    r.tls_resumed = s.tls.resumed();
+    copy_text(r.tls_version, sizeof(r.tls_version), s.tls.version());
+    copy_text(r.tls_cipher, sizeof(r.tls_cipher), s.tls.cipher());
+    copy_text(r.tls_sni, sizeof(r.tls_sni), s.tls.server_name());
   }
   r.request_length = s.request_line_length;
   std::memcpy(r.request, s.request_line, s.request_line_length);

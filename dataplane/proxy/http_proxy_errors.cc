@@ -37,9 +37,9 @@ void HttpProxy::fail(Session& s, char who, char phase) {
   log_exchange(s);
   if (s.link != nullptr) close_link(*s.link, true);
   if (s.client != nullptr) {
-    s.client->user_data = nullptr;
-    s.client->abort();
-    s.client = nullptr;
+    ByteStream* client = s.client;
+    detach_client(s);
+    client->abort();
   }
   free_session(s);
 }

@@ -13,7 +13,7 @@
 
 namespace dplb::dataplane {
 
-HttpProxy::Gather HttpProxy::gather(TcpConnection& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes) {
+HttpProxy::Gather HttpProxy::gather(ByteStream& conn, rte_mbuf** inbound, HeadBuffer** buffer, uint64_t* bytes) {
   while (conn.readable() > 0) {
     uint32_t n = 0;
     rte_mbuf* m = conn.read(UINT32_MAX, &n);
@@ -32,7 +32,7 @@ HttpProxy::Gather HttpProxy::gather(TcpConnection& conn, rte_mbuf** inbound, Hea
   return Gather::ready;
 }
 
-uint64_t HttpProxy::move(TcpConnection& from, rte_mbuf** inbound, HttpBodyFramer* framer, TcpConnection& to,
+uint64_t HttpProxy::move(ByteStream& from, rte_mbuf** inbound, HttpBodyFramer* framer, ByteStream& to,
                          uint64_t* read, bool* done, uint16_t* error) {
   uint64_t moved = 0;
   *read = 0;

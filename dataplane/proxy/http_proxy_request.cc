@@ -193,6 +193,7 @@ bool HttpProxy::rewrite_request_head(Session& s, const HttpRequestHead& head) {
   rewrite.forwardfor = f.forwardfor;
   rewrite.client_address = s.client->tuple().remote_address;
   rewrite.frontend_port = s.client->tuple().local_port;
+  rewrite.tls = s.client == &s.tls;
   const std::size_t length = write_request_head(head, rewrite, rewrite_.get(), kRewriteCapacity);
   if (length == 0) {
     counters_.frontends[s.frontend].request_errors.increment();
@@ -276,6 +277,7 @@ void HttpProxy::pump_request_body(Session& s) {
 
 void HttpProxy::client_gone(Session& s, TcpCloseReason) {
   s.client = nullptr;
+  s.client_tcp = nullptr;
   if (s.lingering || (s.phase == Phase::request_head && s.first_byte_us == 0)) {
     // Between requests, or the exchange already logged: nothing to report.
     free_session(s);

@@ -43,7 +43,7 @@ void HttpProxy::release_resources(Session& s) {
 
 void HttpProxy::free_session(Session& s) {
   release_resources(s);
-  if (s.client != nullptr) s.client->user_data = nullptr;
+  if (s.client != nullptr) detach_client(s);
   --frontend_sessions_[s.frontend];
   counters_.frontends[s.frontend].sessions_current.subtract(1);
   counters_.sessions.subtract(1);
@@ -90,9 +90,9 @@ void HttpProxy::end_session(Session& s) {
 }
 
 void HttpProxy::close_client(Session& s) {
-  s.client->user_data = nullptr;
-  s.client->close();
-  s.client = nullptr;
+  ByteStream* client = s.client;
+  detach_client(s);
+  client->close();
   free_session(s);
 }
 

@@ -19,6 +19,11 @@ void HttpProxy::timer_fired(Session& s) {
   }
   switch (s.phase) {
     case Phase::request_head:
+      if (s.tls.active() && !s.tls.handshake_done()) {
+        s.tls.handshake_timed_out();
+        tls_failed(s);
+        return;
+      }
       if (s.first_byte_us == 0 && s.requests > 0) {
         end_session(s);  // timeout_http_keep_alive: a quiet close
         return;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dataplane/base/counter.h"
+#include "dataplane/tls/tls_failure.h"
 
 namespace dplb::dataplane {
 
@@ -45,6 +46,11 @@ struct alignas(64) FrontendCounters {
   Counter bytes_out;          // to clients
   Counter client_aborts;      // cli_abrt
   std::array<Counter, kStatusClasses> responses;  // hrsp_1xx .. hrsp_other
+  // TLS binds (show tls).
+  Counter tls_sessions_current;  // gauge: TLS connections open, handshaking or established
+  Counter tls_handshakes_full;
+  Counter tls_handshakes_resumed;  // by ticket (TLS 1.2) or PSK (TLS 1.3)
+  std::array<Counter, kTlsFailureCount> tls_failures;  // by TlsFailure; [none] unused
 };
 
 struct alignas(64) BackendCounters {

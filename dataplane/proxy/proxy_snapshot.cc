@@ -34,6 +34,18 @@ int ProxySnapshot::frontend_for(uint32_t local_address, uint16_t port) const {
   return wildcard;
 }
 
+bool ProxySnapshot::is_tls_bind(int fe, uint32_t local_address, uint16_t port) const {
+  if (fe < 0 || static_cast<std::size_t>(fe) >= frontends.size()) return false;
+  const ProxyFrontend& f = frontends[static_cast<std::size_t>(fe)];
+  int wildcard = -1;
+  for (std::size_t b = 0; b < f.bind.size(); ++b) {
+    if (f.bind[b].port != port) continue;
+    if (f.bind[b].address.value == local_address) return b < f.bind_tls.size() && f.bind_tls[b];
+    if (f.bind[b].address.value == 0) wildcard = static_cast<int>(b);
+  }
+  return wildcard >= 0 && static_cast<std::size_t>(wildcard) < f.bind_tls.size() && f.bind_tls[wildcard];
+}
+
 std::vector<uint16_t> ProxySnapshot::listen_ports() const {
   std::vector<uint16_t> ports;
   for (const auto& f : frontends) {
@@ -88,6 +100,8 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     ProxyFrontend f;
     f.name = fc.name;
     f.bind = fc.bind;
+    f.bind_tls = fc.bind_tls;
+    f.bind_tls.resize(f.bind.size(), false);
     for (std::size_t b = 0; b < config.backends.size(); ++b) {
       if (config.backends[b].name == fc.default_backend) f.backend = static_cast<uint32_t>(b);
     }
@@ -98,6 +112,8 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     f.timeout_http_request_ms = fc.timeout_http_request ? to_ms(*fc.timeout_http_request) : f.timeout_client_ms;
     f.timeout_http_keep_alive_ms =
         fc.timeout_http_keep_alive ? to_ms(*fc.timeout_http_keep_alive) : f.timeout_http_request_ms;
+    f.timeout_handshake_ms =
+        fc.tls && fc.tls->timeout_handshake ? to_ms(*fc.tls->timeout_handshake) : f.timeout_http_request_ms;
     f.log = fc.log;
     f.dontlognull = fc.dontlognull;
     for (uint16_t status : kEmittedStatuses) f.error_pages[status] = default_error_page(status);

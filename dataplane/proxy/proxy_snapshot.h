@@ -52,14 +52,17 @@ struct ProxyBackend {
 struct ProxyFrontend {
   std::string name;
   std::vector<conf::Endpoint> bind;
+  std::vector<bool> bind_tls;  // per bind: TLS terminated there
   uint32_t backend = 0;
   uint32_t maxconn = 0;  // this worker's share
   bool forwardfor = false;
   uint32_t timeout_client_ms = 50000;
   uint32_t timeout_http_request_ms = 50000;
   uint32_t timeout_http_keep_alive_ms = 50000;
+  uint32_t timeout_handshake_ms = 50000;  // TLS binds
   bool log = true;
   bool dontlognull = false;
+  bool httpslog = false;  // log_format = "httpslog": the TLS fields after the request
   std::map<uint16_t, std::string> error_pages;  // every status dplb emits: errorfile or built-in
 
   const std::string& error_page(uint16_t status) const;
@@ -83,6 +86,9 @@ struct ProxySnapshot {
   // The frontend bound to local address:port (a specific address wins over
   // a wildcard), or -1.
   int frontend_for(uint32_t local_address, uint16_t port) const;
+  // Whether frontend `fe` terminates TLS on the bind that took this
+  // connection (the same address-over-wildcard rule as frontend_for).
+  bool is_tls_bind(int fe, uint32_t local_address, uint16_t port) const;
   // Every TCP port some frontend listens on, once each.
   std::vector<uint16_t> listen_ports() const;
 };

@@ -30,6 +30,7 @@ struct ControlEvent {
     health_result,     // probe `ipv4` ended: outcome in `port`, HTTP status in echo_id, duration (us) in count
     vrrp_frame,        // a VRRP packet arrived on `port`: `frame` (Ethernet header first) is the control
                        // plane's now, to read and rte_pktmbuf_free; `ipv4` is its IPv4 destination
+    tls_adopted,       // the worker now starts handshakes with TLS contexts version `count`
   };
   Kind kind = Kind::neighbour_seen;
   uint8_t port = 0;
@@ -68,6 +69,8 @@ struct ControlCommand {
                       // the TCP connections to it (VRRP backup; also sent at start to register the VIP)
     send_ipv4,        // send `frame` out of `port` through the on-link neighbour `next_hop`: the worker fills
                       // the Ethernet destination (ARP resolution, frames wait as for its own packets)
+    tls_contexts,     // start new TLS handshakes with the TlsContextSnapshot at `buffer` (version in
+                      // service_bytes), this worker's entry of it
   };
   Kind kind = Kind::transmit;
   uint8_t port = 0;

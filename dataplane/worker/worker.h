@@ -120,6 +120,7 @@ class Worker {
   void adopt_proxy_snapshot(const ControlCommand& command);
   void report_proxy_sessions(const ControlCommand& command);
   void start_health_probe(const ControlCommand& command);
+  void adopt_tls_contexts(const ControlCommand& command);
   void post_probe_results();
   uint64_t now_us() const;
 

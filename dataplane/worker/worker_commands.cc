@@ -108,6 +108,9 @@ void Worker::run_tcp_command(const ControlCommand& c) {
     case ControlCommand::Kind::health_probe:
       start_health_probe(c);
       return;
+    case ControlCommand::Kind::tls_contexts:
+      adopt_tls_contexts(c);
+      return;
     default:
       return;
   }
@@ -160,6 +163,16 @@ void Worker::adopt_proxy_snapshot(const ControlCommand& c) {
   proxy_->adopt(static_cast<const ProxySnapshot*>(c.buffer));
   ControlEvent event;
   event.kind = ControlEvent::Kind::proxy_adopted;
+  event.count = static_cast<uint32_t>(c.service_bytes);
+  links_.control->post_event(event);
+}
+
+void Worker::adopt_tls_contexts(const ControlCommand& c) {
+  const auto* snapshot = static_cast<const TlsContextSnapshot*>(c.buffer);
+  if (proxy_ == nullptr || snapshot == nullptr || index_ >= snapshot->workers.size()) return;
+  proxy_->adopt_tls(&snapshot->workers[index_]);
+  ControlEvent event;
+  event.kind = ControlEvent::Kind::tls_adopted;
   event.count = static_cast<uint32_t>(c.service_bytes);
   links_.control->post_event(event);
 }

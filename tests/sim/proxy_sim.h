@@ -514,7 +514,7 @@ inline void SimHost::send(rte_mbuf* packet, uint32_t) {
 }
 
 // Reads every byte waiting on `c` into `out`.
-inline void read_all(dataplane::TcpConnection& c, std::string* out) {
+inline void read_all(dataplane::ByteStream& c, std::string* out) {
   uint32_t n = 0;
   while (c.readable() > 0) {
     rte_mbuf* m = c.read(UINT32_MAX, &n);
@@ -525,7 +525,7 @@ inline void read_all(dataplane::TcpConnection& c, std::string* out) {
 }
 
 // Writes from `*out` (from *offset) as far as the send queue allows.
-inline void write_some(dataplane::TcpConnection& c, const std::string& out, std::size_t* offset) {
+inline void write_some(dataplane::ByteStream& c, const std::string& out, std::size_t* offset) {
   while (*offset < out.size()) {
     const uint32_t space = c.send_space();
     if (space == 0) {

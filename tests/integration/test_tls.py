@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""TLS termination with real peers: curl and openssl s_client in the lab's
+client namespace against a dplb frontend with a plain bind on :80 and a TLS
+bind on :443 (the reference article's "Adding SSL/TLS to the frontend"),
+proxying plain HTTP to the lab's nginx servers.
+
+    python3 tests/integration/test_tls.py --dplb build/dplb --source-root .
+
+Certificates are made at test time with the openssl command: a CA, a
+certificate for www.example.test (RSA-2048) and one for api.example.test
+(ECDSA P-256), so SNI has two names to choose from.
+"""
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dplb_harness as h  # noqa: E402
+
+VIP = h.LB_FRONT_ADDR
+WWW = "www.example.test"
+PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_peers.py")
+API = "api.example.test"
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def make_pki(d):
+    """ca.pem, www.pem (cert + key, RSA) and api.pem (ECDSA), www2.pem (a second RSA cert for update)."""
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=dplb test CA", cwd=d)
+
+    def leaf(name, cn, keyargs):
+        openssl("req", "-new", "-newkey", *keyargs, "-nodes", "-keyout", f"{name}.key",
+                "-out", f"{name}.csr", "-subj", f"/CN={cn}", cwd=d)
+        with open(os.path.join(d, f"{name}.ext"), "w") as f:
+            f.write(f"subjectAltName=DNS:{cn}\nbasicConstraints=CA:FALSE\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", f"{name}.crt", "-days", "20", "-extfile", f"{name}.ext", cwd=d)
+        with open(os.path.join(d, f"{name}.pem"), "w") as out:
+            for part in (f"{name}.crt", f"{name}.key"):
+                with open(os.path.join(d, part)) as f:
+                    out.write(f.read())
+
+    leaf("www", WWW, ["rsa:2048"])
+    leaf("api", API, ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    leaf("www2", WWW, ["rsa:2048"])
+
+
+def tls_config(d, frontend_extra="", tls_extra="", servers=""):
+    servers = servers or "".join(
+        f'[[backend.server]]\nname = "server{i}"\naddress = "10.99.2.1{i}:80"\n\n' for i in (1, 2, 3))
+    return f"""
+[tcp]
+time_wait = "1s"
+
+[[frontend]]
+name = "https_front"
+bind = [{{ address = "{VIP}:80", tls = false }}, "{VIP}:443"]
+default_backend = "web_servers"
+forwardfor = true
+{frontend_extra}
+
+[frontend.tls]
+certificates = ["{d}/www.pem", "{d}/api.pem"]
+{tls_extra}
+
+[[backend]]
+name = "web_servers"
+
+{servers}
+"""
+
+
+class TlsTest(h.LabTestCase):
+    servers = 3
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        make_pki(cls.tmp)
+
+    def boot(self, **kw):
+        self.dplb = self.start(self._testMethodName, extra=tls_config(self.tmp, **kw))
+        return self.dplb
+
+    def curl(self, *args, timeout=60, check=True):
+        res = self.lab.run("client", "curl", "-sS", "--max-time", str(timeout - 5),
+                           "--cacert", os.path.join(self.tmp, "ca.pem"),
+                           "--resolve", f"{WWW}:443:{VIP}", "--resolve", f"{API}:443:{VIP}",
+                           *args, check=False, timeout=timeout)
+        if check and res.returncode != 0:
+            self.fail(f"curl {' '.join(args)} failed: {res.stderr}\n{self.dplb.output()}")
+        return res
+
+    def s_client(self, *args, stdin="", timeout=30):
+        # -ign_eof is not given: s_client ends at the end of its input.
+        return self.lab.run("client", "openssl", "s_client", "-connect", f"{VIP}:443",
+                            "-CAfile", os.path.join(self.tmp, "ca.pem"), *args,
+                            input=stdin, check=False, timeout=timeout)
+
+    def show(self, *words):
+        res = self.ctl(*words)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        return res.stdout
+
+    # tests
+
+    def test_https_tls13_and_tls12_and_plain_beside(self):
+        self.boot()
+        for flags, version in ((["--tlsv1.3"], "TLSv1.3"), (["--tlsv1.2", "--tls-max", "1.2"], "TLSv1.2")):
+            res = self.curl("-v", *flags, f"https://{WWW}/")
+            self.assertIn("server", res.stdout)
+            self.assertIn(f"SSL connection using {version}", res.stderr)
+        plain = self.lab.run("client", "curl", "-sS", "--max-time", "10", f"http://{VIP}/",
+                             check=False, timeout=20)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        report = self.show("show", "tls")
+        m = re.search(r"^\s+0\s+\d+\s+(\d+)\s+(\d+)", report, re.M)
+        self.assertIsNotNone(m, report)
+        self.assertGreaterEqual(int(m.group(1)), 2, report)
+
+    def test_sni_picks_the_certificate_and_alpn_is_http11(self):
+        self.boot()
+        for name, key in ((WWW, "rsaEncryption"), (API, "id-ecPublicKey")):
+            res = self.s_client("-servername", name, "-alpn", "h2,http/1.1", "-brief", stdin="Q\n")
+            text = res.stdout + res.stderr
+            self.assertIn(f"CN = {name}", text.replace("CN=", "CN = "), text)
+            self.assertIn("Verification: OK", text, text)
+            self.assertIn("http/1.1", text, text)
+        # No SNI: the default (first) certificate.
+        res = self.s_client("-noservername", "-brief", stdin="Q\n")
+        self.assertIn(WWW, res.stdout + res.stderr)
+
+    def test_resumption_with_a_ticket(self):
+        self.boot()
+        sess = os.path.join(self.tmp, "sess.pem")
+        for tls in ("-tls1_2", "-tls1_3"):
+            first = self.s_client(tls, "-servername", WWW, "-sess_out", sess, stdin="",
+                                  timeout=30)
+            self.assertIn("New,", first.stdout, first.stdout + first.stderr)
+            again = self.s_client(tls, "-servername", WWW, "-sess_in", sess, stdin="")
+            self.assertIn("Reused,", again.stdout, again.stdout + again.stderr)
+        self.assertRegex(self.show("show", "tls"), r"^\s+0\s+\d+\s+\d+\s+[1-9]", )
+
+    def test_hostile_bytes_on_the_tls_port_are_counted(self):
+        self.boot()
+        sslv3 = "160300002f0100002b0300" + "00" * 32 + "0000022f000100"
+        peers = [
+            ("plain HTTP", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".hex(), "not-tls"),
+            ("SSLv3 hello", sslv3, "protocol-version"),
+            ("garbage", "1603010040" + "fe" * 64, "malformed-record"),
+        ]
+        for _, data, _ in peers:
+            script = (f"import socket;s=socket.create_connection(('{VIP}',443),5);"
+                      f"s.sendall(bytes.fromhex('{data}'));s.settimeout(5)\n"
+                      "try:\n  s.recv(100)\nexcept Exception:\n  pass\n")
+            self.lab.run("client", "python3", "-c", script, check=False, timeout=20)
+        time.sleep(0.3)
+        report = self.show("show", "tls")
+        for _, _, reason in peers:
+            self.assertIn(reason + "=1", report, report)
+        # The appliance still serves.
+        self.curl(f"https://{WWW}/")
+
+    def test_no_old_protocols(self):
+        self.boot()
+        for flag in ("-tls1", "-tls1_1"):
+            res = self.s_client(flag, "-cipher", "DEFAULT@SECLEVEL=0", stdin="Q\n")
+            self.assertNotEqual(res.returncode, 0, f"{flag} was accepted:\n{res.stdout}")
+        self.assertIn("protocol-version=", self.show("show", "tls"))
+
+    def test_show_tls_certs_and_update(self):
+        self.boot()
+        certs = self.show("show", "tls", "certs")
+        self.assertIn(f"certificate {self.tmp}/www.pem (default)", certs)
+        self.assertIn("key         RSA 2048 bits", certs)
+        self.assertIn("key         ECDSA P-256", certs)
+        before = re.search(r"www.pem \(default\)\n(?:.*\n)*?  sha256\s+(\S+)", certs).group(1)
+        bad = self.ctl("tls", "cert", "update", f"{self.tmp}/www.pem", f"{self.tmp}/ca.key")
+        self.assertNotEqual(bad.returncode, 0)
+        ok = self.ctl("tls", "cert", "update", f"{self.tmp}/www.pem", f"{self.tmp}/www2.pem")
+        self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+        after = self.show("show", "tls", "certs")
+        self.assertNotIn(before, after)
+        served = self.s_client("-servername", WWW, stdin="Q\n").stdout
+        pem = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", served, re.S).group(0)
+        fp = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256"], input=pem, text=True,
+                            capture_output=True).stdout.strip().split("=")[1]
+        self.assertIn(fp, after)
+
+    def test_large_download_and_upload_over_tls(self):
+        size = 50 * 1024 * 1024
+        www = os.path.join(self.lab.nginx_dir(1), "www")
+        os.makedirs(www, exist_ok=True)
+        big = os.path.join(www, "big.bin")
+        digest = hashlib.sha256()
+        with open(big, "wb") as f:
+            block = os.urandom(1 << 20)
+            for i in range(size >> 20):
+                chunk = hashlib.sha256(block + i.to_bytes(4, "big")).digest() * (1 << 15)
+                f.write(chunk)
+                digest.update(chunk)
+        self.addCleanup(os.unlink, big)
+        expected = digest.hexdigest()
+        proc = self.lab.popen("srv2", sys.executable, PEERS, "sink", "--address", "10.99.2.12", "--port", "8080",
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (proc.kill(), proc.wait(timeout=5)))
+        self.assertIn("ready", proc.stdout.readline())
+        servers = '[[backend.server]]\nname = "files"\naddress = "10.99.2.11:80"\n'
+        self.dplb = self.start(self._testMethodName, extra=tls_config(self.tmp, servers=servers) + f"""
+[[frontend]]
+name = "upload"
+bind = ["{VIP}:8443"]
+default_backend = "sink"
+
+[frontend.tls]
+certificates = ["{self.tmp}/www.pem"]
+
+[[backend]]
+name = "sink"
+[[backend.server]]
+name = "sink"
+address = "10.99.2.12:8080"
+""")
+        ca = os.path.join(self.tmp, "ca.pem")
+        res = self.lab.run("client", "sh", "-c",
+                           f"curl -sS --cacert {ca} --resolve {WWW}:443:{VIP} https://{WWW}/big.bin | sha256sum",
+                           check=False, timeout=240)
+        self.assertEqual(res.stdout.split()[0] if res.stdout else "", expected,
+                         f"download: {res.stderr}\n{self.dplb.output()}")
+        res = self.lab.run("client", "curl", "-sS", "--cacert", ca, "--resolve", f"{WWW}:8443:{VIP}",
+                           "-T", big, "-H", "Expect:", f"https://{WWW}:8443/upload", check=False, timeout=240)
+        self.assertIn(f"bytes={size} sha256={expected}", res.stdout, f"upload: {res.stderr}\n{self.dplb.output()}")
+
+
+if __name__ == "__main__":
+    h.run_module(sys.modules[__name__])
