@@ -84,6 +84,8 @@ void HttpProxy::adopt(const ProxySnapshot* snapshot) {
 void HttpProxy::poll(uint64_t now_us) {
   now_us_ = now_us;
   wheel_.advance(now_us / 1000, [this](Timer& t) { timer_fired(*static_cast<SessionTimer&>(t).session); });
+  handshake_budget_ = kHandshakesPerPass;
+  run_deferred_handshakes();
   if (now_us - last_purge_us_ >= 1'000'000) {
     last_purge_us_ = now_us;
     purge_pools();

@@ -123,6 +123,10 @@ class HttpProxy final : public TcpApplication {
     ByteStream* client = nullptr;
     TcpConnection* client_tcp = nullptr;  // the transport (its user_data points here)
     TlsStream tls;
+    // Waiting for the next pass's handshake budget (see kHandshakesPerPass).
+    bool handshake_waiting = false;
+    Session* handshake_prev = nullptr;
+    Session* handshake_next = nullptr;
     ServerLink* link = nullptr;          // the exchange's server connection
     ServerLink* private_link = nullptr;  // http_reuse never: kept between requests
     Phase phase = Phase::request_head;
@@ -198,6 +202,10 @@ class HttpProxy final : public TcpApplication {
     uint32_t length = 0;
   };
 
+  // TLS handshake steps (each may sign: ~0.3 ms for RSA-2048) per poll
+  // pass; the rest wait for the next pass, so a burst of new TLS clients
+  // delays established connections by a bounded amount, not by the burst.
+  static constexpr uint32_t kHandshakesPerPass = 8;
   // Sessions and server links are allocated this many at a time.
   static constexpr uint32_t kChunk = 256;
   // Room for a rewritten head (the scratch space rewrite_ points to).
@@ -294,6 +302,9 @@ class HttpProxy final : public TcpApplication {
   bool tls_readable(Session& s);
   void tls_handshake_done(Session& s);
   void tls_failed(Session& s);
+  void defer_handshake(Session& s);
+  void undefer_handshake(Session& s);
+  void run_deferred_handshakes();
   // The client's TCP connection and the session lose track of each other.
   void detach_client(Session& s);
 
@@ -360,6 +371,9 @@ class HttpProxy final : public TcpApplication {
   std::vector<std::unique_ptr<HeadBuffer>> buffers_;
   HeadBuffer* free_buffers_ = nullptr;
   uint32_t live_sessions_ = 0;
+  uint32_t handshake_budget_ = kHandshakesPerPass;
+  Session* handshakes_head_ = nullptr;  // FIFO of sessions waiting for handshake budget
+  Session* handshakes_tail_ = nullptr;
   // Scratch space for parsed heads and rewritten heads: one at a time.
   std::unique_ptr<HttpRequestHead> request_head_;
   std::unique_ptr<HttpResponseHead> response_head_;

@@ -30,6 +30,7 @@ HttpProxy::Session* HttpProxy::new_session() {
 
 void HttpProxy::release_resources(Session& s) {
   wheel_.cancel(s.timer);
+  undefer_handshake(s);
   unqueue(s);
   release_slot(s);
   if (s.link != nullptr) close_link(*s.link, true);

@@ -28,6 +28,13 @@ bool HttpProxy::start_tls(Session& s, TcpConnection& c) {
 
 bool HttpProxy::tls_readable(Session& s) {
   const bool was_done = s.tls.handshake_done();
+  if (!was_done) {
+    if (handshake_budget_ == 0) {
+      defer_handshake(s);
+      return false;
+    }
+    --handshake_budget_;
+  }
   switch (s.tls.transport_readable()) {
     case TlsStream::Progress::handshaking:
       return false;
@@ -60,6 +67,34 @@ void HttpProxy::tls_failed(Session& s) {
   }
   // The alert is queued; close sends it, then FIN.
   close_client(s);
+}
+
+void HttpProxy::defer_handshake(Session& s) {
+  if (s.handshake_waiting) return;
+  counters_.frontends[s.frontend].tls_handshakes_deferred.increment();
+  s.handshake_waiting = true;
+  s.handshake_prev = handshakes_tail_;
+  s.handshake_next = nullptr;
+  (handshakes_tail_ != nullptr ? handshakes_tail_->handshake_next : handshakes_head_) = &s;
+  handshakes_tail_ = &s;
+}
+
+void HttpProxy::undefer_handshake(Session& s) {
+  if (!s.handshake_waiting) return;
+  (s.handshake_prev != nullptr ? s.handshake_prev->handshake_next : handshakes_head_) = s.handshake_next;
+  (s.handshake_next != nullptr ? s.handshake_next->handshake_prev : handshakes_tail_) = s.handshake_prev;
+  s.handshake_waiting = false;
+  s.handshake_prev = s.handshake_next = nullptr;
+}
+
+void HttpProxy::run_deferred_handshakes() {
+  // Oldest first; what the budget does not cover waits for the next pass.
+  while (handshakes_head_ != nullptr && handshake_budget_ > 0) {
+    Session& s = *handshakes_head_;
+    undefer_handshake(s);
+    if (s.client_tcp == nullptr || !s.tls.active()) continue;
+    if (tls_readable(s)) client_readable(s);
+  }
 }
 
 void HttpProxy::detach_client(Session& s) {

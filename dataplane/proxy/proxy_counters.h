@@ -50,6 +50,7 @@ struct alignas(64) FrontendCounters {
   Counter tls_sessions_current;  // gauge: TLS connections open, handshaking or established
   Counter tls_handshakes_full;
   Counter tls_handshakes_resumed;  // by ticket (TLS 1.2) or PSK (TLS 1.3)
+  Counter tls_handshakes_deferred;  // a handshake step waited for the next pass's budget
   std::array<Counter, kTlsFailureCount> tls_failures;  // by TlsFailure; [none] unused
 };
 

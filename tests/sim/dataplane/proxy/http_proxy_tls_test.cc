@@ -235,5 +235,24 @@ TEST_F(HttpProxyTlsSim, NewContextsWhileHandshakesAreInFlight) {
   SSL_CTX_free(next.frontends[0]);
 }
 
+// A burst of new TLS clients: handshakes beyond the per-pass budget wait
+// for later passes, every one completes, and a request on an established
+// connection is answered while they wait.
+TEST_F(HttpProxyTlsSim, HandshakeBurstIsSpreadOverPasses) {
+  start();
+  const int old = client_->open();
+  client_->send(old, kGet);
+  ASSERT_TRUE(client_->wait_responses(old, 1, 5'000'000));
+  std::vector<int> burst;
+  for (int i = 0; i < 40; ++i) burst.push_back(client_->open());
+  for (int c : burst) client_->send(c, kGet);
+  sim_->run_until([&] { return fc().tls_handshakes_deferred.get() > 0; }, 1'000'000);
+  EXPECT_GT(fc().tls_handshakes_deferred.get(), 0u);
+  client_->send(old, kGet);
+  ASSERT_TRUE(client_->wait_responses(old, 2, 5'000'000));
+  for (int c : burst) ASSERT_TRUE(client_->wait_responses(c, 1, 10'000'000)) << c;
+  EXPECT_EQ(fc().tls_handshakes_full.get(), 41u);
+}
+
 }  // namespace
 }  // namespace dplb::testing
