@@ -266,6 +266,9 @@ struct FrontendConfig {
   std::vector<Endpoint> bind;
   std::vector<SourcePosition> bind_positions;  // of each bind entry, for the checks across frontends
   std::vector<bool> bind_tls;                  // of each bind entry: TLS terminated there
+  // As written: -1 for a string (TLS when the frontend has [frontend.tls]),
+  // else the entry's `tls`; bind_tls is resolved from it after loading.
+  std::vector<int8_t> bind_tls_written;
   std::optional<FrontendTlsConfig> tls;
   bool httpslog = false;                       // log_format = "httpslog"
   std::string default_backend;

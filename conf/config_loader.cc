@@ -378,7 +378,29 @@ void check_observe(const BackendConfig& backend, Diagnostics& d) {
                           "server that observe took out of service)");
 }
 
-void check_proxy(const Config& config, Diagnostics& d) {
+// Which binds terminate TLS: a string bind when its frontend has
+// [frontend.tls], a table bind as its `tls` says.
+void resolve_tls_binds(Config& config, Diagnostics& d) {
+  for (auto& f : config.frontends) {
+    f.bind_tls.assign(f.bind.size(), false);
+    for (std::size_t k = 0; k < f.bind.size() && k < f.bind_tls_written.size(); ++k) {
+      const int8_t written = f.bind_tls_written[k];
+      f.bind_tls[k] = written < 0 ? f.tls.has_value() : written == 1;
+      if (written == 1 && !f.tls) {
+        d.error(k < f.bind_positions.size() ? f.bind_positions[k] : f.where,
+                "frontend.bind: " + format_endpoint(f.bind[k]) + " has tls = true but frontend '" + f.name +
+                    "' has no [frontend.tls] with its certificates");
+      }
+    }
+    if (f.tls && std::none_of(f.bind_tls.begin(), f.bind_tls.end(), [](bool b) { return b; }) && !f.bind.empty()) {
+      d.warning(f.tls->where, "frontend.tls: frontend '" + f.name +
+                                  "' has certificates but every bind says tls = false; no connection uses them");
+    }
+  }
+}
+
+void check_proxy(Config& config, Diagnostics& d) {
+  resolve_tls_binds(config, d);
   check_unique_names(config.frontends, "frontend", "frontend", "", d);
   check_unique_names(config.backends, "backend", "backend", "", d);
   check_default_backends(config, d);

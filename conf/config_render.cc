@@ -106,13 +106,57 @@ void render_network(std::ostream& o, const Config& c) {
   }
 }
 
+// Plain strings where the bind follows the frontend (as written, a string
+// is TLS exactly when the frontend has [frontend.tls]), tables otherwise.
+std::string render_binds(const FrontendConfig& f) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < f.bind.size(); ++i) {
+    const bool tls = i < f.bind_tls.size() && f.bind_tls[i];
+    const std::string address = quoted(format_endpoint(f.bind[i]));
+    out += (i ? ", " : "") + (tls == f.tls.has_value() ? address
+                                                       : "{ address = " + address + ", tls = " + flag(tls) + " }");
+  }
+  return out + "]";
+}
+
+void render_frontend_tls(std::ostream& o, const FrontendTlsConfig& t) {
+  o << "\n[frontend.tls]\ncertificates = ["
+    << "";
+  for (std::size_t i = 0; i < t.certificates.size(); ++i) {
+    const TlsCertificateConfig& c = t.certificates[i];
+    o << (i ? ", " : "");
+    if (c.key.empty() && c.sni.empty()) {
+      o << quoted(c.cert);
+      continue;
+    }
+    o << "{ cert = " << quoted(c.cert);
+    if (!c.key.empty()) o << ", key = " << quoted(c.key);
+    if (!c.sni.empty()) o << ", sni = " << list(c.sni, quoted);
+    o << " }";
+  }
+  o << "]\n"
+    << "default_certificate = " << t.default_certificate << "\n"
+    << "min_version = " << quoted(tls_version_name(t.min_version)) << "\n"
+    << "ciphers = " << quoted(t.ciphers) << "\n"
+    << "ciphersuites = " << quoted(t.ciphersuites) << "\n"
+    << "alpn = " << list(t.alpn, quoted) << "\n"
+    << "session_tickets = " << flag(t.session_tickets) << "\n";
+  if (!t.ticket_keys_file.empty()) o << "ticket_keys_file = " << quoted(t.ticket_keys_file) << "\n";
+  if (!t.ocsp_response.empty()) o << "ocsp_response = " << quoted(t.ocsp_response) << "\n";
+  o << "verify = " << quoted(tls_verify_name(t.verify)) << "\n";
+  if (!t.ca_file.empty()) o << "ca_file = " << quoted(t.ca_file) << "\n";
+  if (!t.crl_file.empty()) o << "crl_file = " << quoted(t.crl_file) << "\n";
+  o << "client_cert_header = " << quoted(t.client_cert_header) << "\n";
+  if (t.timeout_handshake) o << "timeout_handshake = " << duration(*t.timeout_handshake) << "\n";
+}
+
 void render_frontends(std::ostream& o, const Config& c) {
   // Timeouts left unset are left out: they inherit at run time, and
   // printing the inherited value would load back as a written one.
   for (const auto& f : c.frontends) {
     o << "\n[[frontend]]\n"
       << "name = " << quoted(f.name) << "\n"
-      << "bind = " << list(f.bind, [&](const Endpoint& e) { return quoted(format_endpoint(e)); }) << "\n"
+      << "bind = " << render_binds(f) << "\n"
       << "default_backend = " << quoted(f.default_backend) << "\n"
       << "maxconn = " << f.maxconn << "\n"
       << "forwardfor = " << flag(f.forwardfor) << "\n"
@@ -127,7 +171,9 @@ void render_frontends(std::ostream& o, const Config& c) {
     }
     o << (f.errorfiles.empty() ? "}" : " }") << "\n"
       << "log = " << flag(f.log) << "\n"
-      << "dontlognull = " << flag(f.dontlognull) << "\n";
+      << "dontlognull = " << flag(f.dontlognull) << "\n"
+      << "log_format = " << quoted(f.httpslog ? "httpslog" : "httplog") << "\n";
+    if (f.tls) render_frontend_tls(o, *f.tls);
   }
 }
 
@@ -166,6 +212,15 @@ void render_server(std::ostream& o, const ServerConfig& server) {
     << "check = " << flag(server.check) << "\n";
   if (server.check_port != 0) o << "check_port = " << server.check_port << "\n";
   o << "slowstart = " << duration(server.slowstart) << "\n";
+  if (server.tls.enabled) {
+    const ServerTlsConfig& t = server.tls;
+    o << "tls = { enabled = true, verify = " << quoted(tls_verify_name(t.verify));
+    if (!t.ca_file.empty()) o << ", ca_file = " << quoted(t.ca_file);
+    if (!t.sni.empty()) o << ", sni = " << quoted(t.sni);
+    if (!t.cert.empty()) o << ", cert = " << quoted(t.cert);
+    if (!t.key.empty()) o << ", key = " << quoted(t.key);
+    o << ", check_ssl = " << flag(t.check_ssl) << " }\n";
+  }
 }
 
 void render_backends(std::ostream& o, const Config& c) {

@@ -41,7 +41,8 @@ TableSchema<ServerConfig> server_schema() {
       .optional("check_port", integer_in(&ServerConfig::check_port, 1, 65535))
       .optional("slowstart", duration_in(&ServerConfig::slowstart, Duration{0}, hours(1)))
       .hint("port", "did you mean 'check_port'? (HAProxy's `port`: where checks are sent)")
-      .hint("health_check", "checks are set up per backend, in [backend.health_check]; write check = true here");
+      .hint("health_check", "checks are set up per backend, in [backend.health_check]; write check = true here")
+      .optional("tls", server_tls_table());
   // HAProxy writes the check's settings on each `server` line; dplb keeps
   // one set per backend, so say where they went.
   for (const char* key : {"inter", "interval", "fastinter", "downinter", "rise", "fall", "timeout", "type", "method",

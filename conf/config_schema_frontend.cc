@@ -9,8 +9,52 @@
 namespace dplb::conf {
 namespace {
 
+// One bind entry: "A.B.C.D:PORT", or { address = "...", tls = BOOL }.
+bool decode_bind(const toml::node& element, const std::string& path, Endpoint* endpoint, int8_t* tls,
+                 Diagnostics& d) {
+  const toml::node* address = &element;
+  *tls = -1;
+  if (const auto* table = element.as_table()) {
+    address = nullptr;
+    for (auto&& [key, value] : *table) {
+      if (key.str() == "address") {
+        address = &value;
+      } else if (key.str() == "tls") {
+        const auto* flag = value.as_boolean();
+        if (flag == nullptr) {
+          report_type(d, value, path + ".tls", "a boolean");
+          return false;
+        }
+        *tls = flag->get() ? 1 : 0;
+      } else {
+        d.error(position_of(key), "unknown key '" + std::string(key.str()) + "' in a bind entry; the keys are "
+                                  "address and tls");
+        return false;
+      }
+    }
+    if (address == nullptr) {
+      d.error(position_of(element), path + ": a bind table needs address, like { address = \"*:443\", tls = true }");
+      return false;
+    }
+  }
+  const auto* text = address->as_string();
+  if (text == nullptr) {
+    report_type(d, *address, path, "an address string, or a table { address = \"...\", tls = BOOL }");
+    return false;
+  }
+  std::string error;
+  auto parsed = parse_endpoint(text->get(), true, &error);
+  if (!parsed) {
+    d.error(position_of(*address), path + ": " + error);
+    return false;
+  }
+  *endpoint = *parsed;
+  return true;
+}
+
 FieldSpec<FrontendConfig> bind_list() {
-  return {"array of strings", "\"A.B.C.D:PORT\" or \"*:PORT\", port 1..65535; at least one",
+  return {"array of strings or tables",
+          "\"A.B.C.D:PORT\" or \"*:PORT\", port 1..65535, or { address = \"...\", tls = BOOL }; at least one",
           [](const toml::node& node, const std::string& path, FrontendConfig& out, Diagnostics& d) {
             const auto* array = node.as_array();
             if (array == nullptr) return report_type(d, node, path, "an array of strings, like [\"*:80\"]");
@@ -20,27 +64,23 @@ FieldSpec<FrontendConfig> bind_list() {
             }
             std::vector<Endpoint> binds;
             std::vector<SourcePosition> positions;
+            std::vector<int8_t> tls;
             bool good = true;
             for (const auto& element : *array) {
-              const auto* text = element.as_string();
-              if (text == nullptr) {
-                report_type(d, element, path, "a string in the array");
+              Endpoint endpoint;
+              int8_t written = -1;
+              if (!decode_bind(element, path, &endpoint, &written, d)) {
                 good = false;
                 continue;
               }
-              std::string error;
-              auto endpoint = parse_endpoint(text->get(), true, &error);
-              if (!endpoint) {
-                d.error(position_of(element), path + ": " + error);
-                good = false;
-                continue;
-              }
-              binds.push_back(*endpoint);
+              binds.push_back(endpoint);
               positions.push_back(position_of(element));
+              tls.push_back(written);
             }
             if (!good) return;
             out.bind = std::move(binds);
             out.bind_positions = std::move(positions);
+            out.bind_tls_written = std::move(tls);
           },
           {}};
 }
@@ -121,7 +161,17 @@ TableSchema<FrontendConfig> frontend_schema() {
       .optional("timeout_http_keep_alive", duration_in(&FrontendConfig::timeout_http_keep_alive, ms(1), hours(1)))
       .optional("errorfiles", errorfile_table())
       .optional("log", boolean(&FrontendConfig::log))
-      .optional("dontlognull", boolean(&FrontendConfig::dontlognull));
+      .optional("dontlognull", boolean(&FrontendConfig::dontlognull))
+      .optional("log_format", string_as<FrontendConfig, bool>(&FrontendConfig::httpslog, "string",
+                                                              "\"httplog\", \"httpslog\"",
+                                                              [](const std::string& text, bool& out) -> std::string {
+                                                                if (text == "httplog" || text == "httpslog") {
+                                                                  out = text == "httpslog";
+                                                                  return "";
+                                                                }
+                                                                return "'" + text + "' is not one of httplog, httpslog";
+                                                              }))
+      .optional("tls", frontend_tls_table());
   return s;
 }
 

@@ -22,6 +22,9 @@ TableSchema<FrontendConfig> frontend_schema();
 // [[backend]] with its [[backend.server]] and [backend.health_check].
 FieldSpec<Config> backend_list();
 FieldSpec<BackendConfig> health_check_table();
+// [frontend.tls] and a server's `tls` table (config_schema_tls.cc).
+FieldSpec<FrontendConfig> frontend_tls_table();
+FieldSpec<ServerConfig> server_tls_table();
 
 // A [[port]], [[frontend]], [[backend]] or server name.
 std::string convert_name(const std::string& text, std::string& out);

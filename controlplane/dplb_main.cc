@@ -7,6 +7,7 @@
 #endif
 
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "controlplane/console/command_line.h"
 #include "controlplane/console/ctl_client.h"
 #include "controlplane/logger.h"
+#include "controlplane/tls/tls_context_builder.h"
 
 namespace {
 
@@ -24,6 +26,27 @@ std::optional<dplb::conf::Config> load_or_report(const std::string& path) {
   auto result = dplb::conf::load_config_file(path);
   for (const auto& line : result.diagnostics.formatted()) std::fprintf(stderr, "%s\n", line.c_str());
   return result.config;
+}
+
+// Every certificate, key, CA, OCSP and ticket key file the configuration
+// names, read and checked as boot will (and the contexts built once, so a
+// cipher list OpenSSL cannot use is found too). Prints "warning: ..." and
+// "error: ..." lines; false when there is an error.
+bool check_tls_files(const dplb::conf::Config& config) {
+  dplb::controlplane::tls::TlsMaterial material;
+  std::string errors = dplb::controlplane::tls::load_tls_material(config, std::time(nullptr), &material);
+  for (const std::string& w : material.warnings) std::fprintf(stderr, "%s: warning: %s\n", config.file.c_str(), w.c_str());
+  if (errors.empty()) {
+    std::unique_ptr<const dplb::dataplane::TlsContextSnapshot> contexts;
+    errors = dplb::controlplane::tls::build_tls_contexts(config, material, 1, 1, &contexts);
+  }
+  std::size_t start = 0;
+  while (start < errors.size()) {
+    const std::size_t end = std::min(errors.find('\n', start), errors.size());
+    std::fprintf(stderr, "%s: %s\n", config.file.c_str(), errors.substr(start, end - start).c_str());
+    start = end + 1;
+  }
+  return errors.empty();
 }
 
 int run_ctl(const CommandLine& cl) {
@@ -63,6 +86,7 @@ int main(int argc, char** argv) {
     case CommandLine::Mode::check: {
       auto config = load_or_report(cl.config_path);
       if (!config) return 1;
+      if (!check_tls_files(*config)) return 1;
       std::printf("configuration is valid\n");
       return 0;
     }
@@ -71,6 +95,8 @@ int main(int argc, char** argv) {
   }
   auto config = load_or_report(cl.config_path);
   if (!config) return 1;
+  // Nothing starts half-configured: a bad certificate stops the boot here.
+  if (!check_tls_files(*config)) return 1;
   if (std::string e = dplb::controlplane::log_open(config->log.level, config->log.file); !e.empty()) {
     std::fprintf(stderr, "dplb: %s\n", e.c_str());
     return 1;

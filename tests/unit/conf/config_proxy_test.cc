@@ -502,7 +502,7 @@ const std::vector<BrokenProxy>& cases() {
        after_ports("[[frontend]]\nname = \"f\"\nbind = [80, \"10.99.1.2\", \"*:0\", \"*:65536\", \"front:80\", "
                    "\"10.99.1.2:http\", \"10.99.1:80\"]\ndefault_backend = \"web_servers\"\n" +
                    std::string(kBackend) + kServer),
-       {"16:9: frontend.bind: expected a string in the array, got an integer",
+       {"16:9: frontend.bind: expected an address string, or a table { address = \"...\", tls = BOOL }, got an integer",
         "16:13: frontend.bind: '10.99.1.2' has no port; write ADDRESS:PORT, like 10.99.1.10:80 or *:80",
         "16:26: frontend.bind: '*:0': port 0 is out of range 1..65535",
         "16:33: frontend.bind: '*:65536': port 65536 is out of range 1..65535",
@@ -828,7 +828,7 @@ TEST(ConfigProxy, SchemaDocumentsEveryProxyKey) {
     if (doc.section == "[[backend.server]]") server.push_back(doc.key);
     if (doc.section == "[log]") log.push_back(doc.key);
   }
-  EXPECT_EQ(frontend.size(), 11u);
+  EXPECT_EQ(frontend.size(), 12u);  // [frontend.tls] has its own section
   EXPECT_EQ(backend.size(), 10u);  // `server` is the [[backend.server]] table
   EXPECT_EQ(server, (std::vector<std::string>{"name", "address", "weight", "maxconn", "backup", "check", "check_port", "slowstart"}));
   EXPECT_NE(std::find(log.begin(), log.end(), "access_log"), log.end());

@@ -255,7 +255,7 @@ TEST(ConfigRender, TcpTableHasEveryKey) {
 }
 
 TEST(ConfigExamples, EveryShippedExampleIsValid) {
-  for (const char* name : {"lab-lb1.toml", "lab-lb2.toml", "bare-metal.toml"}) {
+  for (const char* name : {"lab-lb1.toml", "lab-lb2.toml", "bare-metal.toml", "reference-https.toml"}) {
     auto result = load_config_file(std::string(DPLB_SOURCE_ROOT) + "/conf/examples/" + name);
     EXPECT_TRUE(result.config) << name << ": "
                                << (result.diagnostics.empty() ? "" : result.diagnostics.formatted().front());
