@@ -231,6 +231,78 @@ std::string build_frontend(const conf::FrontendConfig& f, const FrontendTlsMater
   return error;
 }
 
+// ---- client contexts (connections to servers) -----------------------------
+
+std::string server_where(const conf::BackendConfig& b, const conf::ServerConfig& s, const std::string& key) {
+  return "backend '" + b.name + "' server '" + s.name + "' tls." + key + ": ";
+}
+
+std::string load_server(const conf::BackendConfig& b, const conf::ServerConfig& s, int64_t now, ServerTlsMaterial* m,
+                        std::vector<std::string>* warnings) {
+  const conf::ServerTlsConfig& tls = s.tls;
+  std::string errors;
+  if (tls.verify == conf::TlsVerify::required) {
+    // Checked here so --check names an unreadable or empty CA file; the
+    // contexts load it again from the same path.
+    X509_STORE* store = X509_STORE_new();
+    if (X509_STORE_load_file(store, tls.ca_file.c_str()) != 1) {
+      errors = server_where(b, s, "ca_file") + tls.ca_file + ": no CA certificate could be read: " + openssl_error();
+    }
+    X509_STORE_free(store);
+  }
+  if (!tls.cert.empty()) {
+    CertificateLoad load = load_certificate(tls.cert, tls.key, now);
+    const std::string prefix = server_where(b, s, "cert");
+    for (const std::string& e : load.errors) errors += (errors.empty() ? "" : "\n") + prefix + e;
+    for (const std::string& w : load.warnings) warnings->push_back(prefix + w);
+    m->client_certificate = std::move(load.certificate);
+  }
+  return errors;
+}
+
+// A context for connections to one server. Sessions are kept by the proxy
+// (one per server, SSL_get1_session), so OpenSSL's cache stays off here
+// too; renegotiation and compression are refused as on the client side.
+std::string build_server(const conf::BackendConfig& b, const conf::ServerConfig& s, const ServerTlsMaterial& m,
+                         SSL_CTX** out) {
+  *out = nullptr;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return server_where(b, s, "enabled") + "cannot make an SSL_CTX: " + openssl_error();
+  const conf::ServerTlsConfig& tls = s.tls;
+  std::string error;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384");
+  static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(ctx, kHttp11, sizeof(kHttp11));
+  if (tls.verify == conf::TlsVerify::required) {
+    if (SSL_CTX_load_verify_file(ctx, tls.ca_file.c_str()) != 1) {
+      error = server_where(b, s, "ca_file") + tls.ca_file + ": " + openssl_error();
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  } else {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  }
+  if (error.empty() && m.client_certificate != nullptr) {
+    const LoadedCertificate& c = *m.client_certificate;
+    STACK_OF(X509)* chain = sk_X509_new_null();
+    for (const X509Ptr& x : c.chain) sk_X509_push(chain, x.get());
+    if (SSL_CTX_use_cert_and_key(ctx, c.leaf.get(), c.key.get(), chain, 1) != 1) {
+      error = server_where(b, s, "cert") + "OpenSSL refused the client certificate: " + openssl_error();
+    }
+    sk_X509_free(chain);
+  }
+  if (!error.empty()) {
+    SSL_CTX_free(ctx);
+    return error;
+  }
+  *out = ctx;
+  return "";
+}
+
 }  // namespace
 
 std::string reload_ticket_keys(const conf::FrontendTlsConfig& tls, const FrontendTlsMaterial& current,
@@ -266,6 +338,20 @@ std::string load_tls_material(const conf::Config& config, int64_t now, TlsMateri
     }
     out->frontends[i] = std::move(m);
   }
+  out->servers.assign(config.backends.size(), {});
+  for (std::size_t b = 0; b < config.backends.size(); ++b) {
+    const conf::BackendConfig& backend = config.backends[b];
+    out->servers[b].assign(backend.servers.size(), nullptr);
+    for (std::size_t s = 0; s < backend.servers.size(); ++s) {
+      if (!backend.servers[s].tls.enabled) continue;
+      auto m = std::make_shared<ServerTlsMaterial>();
+      if (std::string e = load_server(backend, backend.servers[s], now, m.get(), &out->warnings); !e.empty()) {
+        errors += (errors.empty() ? "" : "\n") + e;
+        continue;
+      }
+      out->servers[b][s] = std::move(m);
+    }
+  }
   return errors;
 }
 
@@ -278,6 +364,17 @@ std::string build_tls_contexts(const conf::Config& config, const TlsMaterial& ma
     for (std::size_t i = 0; i < config.frontends.size() && error.empty(); ++i) {
       if (i >= material.frontends.size() || material.frontends[i] == nullptr) continue;
       error = build_frontend(config.frontends[i], *material.frontends[i], &sets[w].frontends[i]);
+    }
+    sets[w].servers.assign(config.backends.size(), {});
+    for (std::size_t b = 0; b < config.backends.size() && error.empty(); ++b) {
+      const conf::BackendConfig& backend = config.backends[b];
+      sets[w].servers[b].assign(backend.servers.size(), nullptr);
+      for (std::size_t s = 0; s < backend.servers.size() && error.empty(); ++s) {
+        if (b >= material.servers.size() || s >= material.servers[b].size() || material.servers[b][s] == nullptr) {
+          continue;
+        }
+        error = build_server(backend, backend.servers[s], *material.servers[b][s], &sets[w].servers[b][s]);
+      }
     }
   }
   // A snapshot frees what it holds, also when it is thrown away here.

@@ -26,12 +26,19 @@ struct FrontendTlsMaterial {
   bool random_tickets = false;  // no ticket_keys_file: keys made here, rotated every 12 h
 };
 
+// What a connection to one TLS server needs besides its configuration:
+// the client certificate it presents, if any.
+struct ServerTlsMaterial {
+  std::shared_ptr<const LoadedCertificate> client_certificate;  // null: none configured
+};
+
 struct TlsMaterial {
   std::vector<std::shared_ptr<const FrontendTlsMaterial>> frontends;  // by frontend; null: no TLS
+  std::vector<std::vector<std::shared_ptr<const ServerTlsMaterial>>> servers;  // by backend, server; null: plain
   std::vector<std::string> warnings;
 };
 
-// Reads what every frontend's TLS needs. "" on success, else every error,
+// Reads what every frontend's and every TLS server's TLS needs. "" on success, else every error,
 // one per line, each naming the frontend, the key and the file.
 std::string load_tls_material(const conf::Config& config, int64_t now, TlsMaterial* out);
 

@@ -31,6 +31,9 @@ std::string tls_binds(const conf::FrontendConfig& f) {
 TlsService::TlsService(const conf::Config& config, dataplane::WorkerPool& workers)
     : config_(config), workers_(workers) {
   any_tls_ = std::any_of(config.frontends.begin(), config.frontends.end(), [](const auto& f) { return f.tls.has_value(); });
+  for (const auto& b : config.backends) {
+    any_tls_ = any_tls_ || std::any_of(b.servers.begin(), b.servers.end(), [](const auto& s) { return s.tls.enabled; });
+  }
   sources_.resize(config.frontends.size());
   for (std::size_t i = 0; i < config.frontends.size(); ++i) {
     if (!config.frontends[i].tls) continue;
@@ -208,7 +211,7 @@ std::string TlsService::report_certificates(int64_t wall_seconds) const {
 }
 
 std::string TlsService::report_counters() const {
-  if (!history_) return "no frontend has TLS\n";
+  if (!history_) return "no frontend or server has TLS\n";
   std::string out;
   for (std::size_t i = 0; i < config_.frontends.size(); ++i) {
     if (!config_.frontends[i].tls) continue;
@@ -232,6 +235,42 @@ std::string TlsService::report_counters() const {
       out += line + (failures.empty() ? std::string("-") : failures) + "\n";
     }
   }
+  out += report_server_counters();
+  return out;
+}
+
+// Connections to TLS servers, summed over the workers: a server's sessions
+// are kept per worker, so "resumed" counts reuse within each worker.
+std::string TlsService::report_server_counters() const {
+  std::string out;
+  for (std::size_t b = 0; b < config_.backends.size(); ++b) {
+    const conf::BackendConfig& backend = config_.backends[b];
+    for (std::size_t s = 0; s < backend.servers.size(); ++s) {
+      if (!backend.servers[s].tls.enabled) continue;
+      uint64_t full = 0, resumed = 0;
+      std::vector<uint64_t> failures(dataplane::kTlsFailureCount, 0);
+      for (std::size_t w = 0; w < workers_.size(); ++w) {
+        const auto& counters = workers_.proxy_counters(w);
+        if (b >= counters.servers.size() || s >= counters.servers[b].size()) continue;
+        const dataplane::ServerCounters& sc = counters.servers[b][s];
+        full += sc.tls_handshakes_full.get();
+        resumed += sc.tls_handshakes_resumed.get();
+        for (std::size_t r = 1; r < dataplane::kTlsFailureCount; ++r) failures[r] += sc.tls_failures[r].get();
+      }
+      std::string reasons;
+      for (std::size_t r = 1; r < dataplane::kTlsFailureCount; ++r) {
+        if (failures[r] == 0) continue;
+        reasons += (reasons.empty() ? "" : " ") +
+                   std::string(dataplane::tls_failure_name(static_cast<dataplane::TlsFailure>(r))) + "=" +
+                   std::to_string(failures[r]);
+      }
+      if (out.empty()) out = "servers (connections from dplb)\n  server                     full  resumed  failures\n";
+      char line[160];
+      std::snprintf(line, sizeof(line), "  %-25s %5llu  %7llu  ", (backend.name + "/" + backend.servers[s].name).c_str(),
+                    static_cast<unsigned long long>(full), static_cast<unsigned long long>(resumed));
+      out += line + (reasons.empty() ? std::string("-") : reasons) + "\n";
+    }
+  }
   return out;
 }
 
@@ -240,7 +279,8 @@ void TlsService::register_commands(CommandRegistry& registry) {
                 "per certificate: names, subject, issuer, validity and days left, key, SHA-256, which binds use it",
                 0, 0, [this](const CommandArgs&, CommandReply& r) { r.text += report_certificates(std::time(nullptr)); }});
   registry.add({{"show", "tls"}, "",
-                "per TLS frontend and worker: active TLS sessions, full and resumed handshakes, failures by reason", 0,
+                "per TLS frontend and worker: active TLS sessions, full and resumed handshakes, failures by reason; "
+                "per TLS server: the same for dplb's connections to it", 0,
                 0, [this](const CommandArgs&, CommandReply& r) { r.text += report_counters(); }});
   registry.add({{"tls", "cert", "update"}, "NAME FILE",
                 "load FILE (PEM: certificate, chain, key), check it and let new handshakes use it instead of NAME",

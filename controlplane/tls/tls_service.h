@@ -46,6 +46,7 @@ class TlsService {
   uint64_t version() const { return history_ ? history_->current_version() : 0; }
   std::string report_certificates(int64_t wall_seconds) const;
   std::string report_counters() const;
+  std::string report_server_counters() const;
 
  private:
   std::string publish(tls::TlsMaterial material);

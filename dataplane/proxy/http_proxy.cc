@@ -34,6 +34,7 @@ HttpProxy::HttpProxy(TcpStack& stack, rte_mempool* pool, const ProxySnapshot* sn
     pools_.emplace_back(snapshot_->backends[b].servers.size());
   }
   backend_queues_.resize(snapshot_->backends.size());
+  for (const ProxyBackend& b : snapshot_->backends) server_sessions_.emplace_back(b.servers.size(), nullptr);
   frontend_sessions_.resize(snapshot_->frontends.size());
 }
 
@@ -55,6 +56,7 @@ HttpProxy::~HttpProxy() {
       chunk[i].inbound = nullptr;
     }
   }
+  forget_server_sessions();
 }
 
 bool HttpProxy::start() {
@@ -137,7 +139,9 @@ void HttpProxy::on_readable(TcpConnection& c) {
   auto* e = static_cast<Endpoint*>(c.user_data);
   if (e == nullptr) return;
   if (e->is_server) {
-    server_readable(*static_cast<ServerLink*>(e));
+    auto& link = *static_cast<ServerLink*>(e);
+    if (link.tls.active() && !server_tls_readable(link)) return;
+    server_readable(link);
     return;
   }
   Session& s = *static_cast<Session*>(e);
@@ -176,6 +180,16 @@ void HttpProxy::on_closed(TcpConnection& c, TcpCloseReason reason) {
   if (e->is_server) {
     auto* link = static_cast<ServerLink*>(e);
     link->conn = nullptr;  // the handle dies when this returns
+    if (link->tls.active()) {
+      if (!link->connected) {
+        server_counters(link->backend, link->server)
+            .tls_failures[static_cast<std::size_t>(TlsFailure::peer_closed)]
+            .increment();
+      }
+      remember_server_session(*link);
+      link->tls.transport_closed();
+    }
+    link->stream = nullptr;
     server_gone(*link, reason);
   } else {
     Session& s = *static_cast<Session*>(e);

@@ -103,11 +103,15 @@ class HttpProxy final : public TcpApplication {
   // A connection to a server: attached to a session during an exchange,
   // idle in its server's pool, or kept by its session (http_reuse never).
   struct ServerLink : Endpoint {
-    TcpConnection* conn = nullptr;
+    TcpConnection* conn = nullptr;  // the transport (its user_data points here)
+    // What the HTTP code reads and writes: `conn`, or `tls` over it for a
+    // server with TLS.
+    ByteStream* stream = nullptr;
+    TlsStream tls;
     Session* session = nullptr;
     uint16_t backend = 0;
     uint16_t server = 0;
-    bool connected = false;
+    bool connected = false;  // ready for a request: TCP up, and the TLS handshake done
     bool in_pool = false;
     bool eof = false;
     rte_mbuf* inbound = nullptr;  // response bytes read, not yet forwarded
@@ -308,6 +312,19 @@ class HttpProxy final : public TcpApplication {
   // The client's TCP connection and the session lose track of each other.
   void detach_client(Session& s);
 
+  // TLS to servers (http_proxy_server_tls.cc).
+  // TCP is up to a server with TLS: the ClientHello goes out. False: no
+  // handshake could start (counted, and the link is gone).
+  bool start_server_tls(ServerLink& link);
+  // Ciphertext from the server: false when there is nothing for the HTTP
+  // code (handshaking, or the link ended because TLS failed).
+  bool server_tls_readable(ServerLink& link);
+  void server_tls_failed(ServerLink& link);
+  // Keeps the link's session for the next connection to its server
+  // (HAProxy reuses one per server and thread the same way).
+  void remember_server_session(ServerLink& link);
+  void forget_server_sessions();
+
   // Sessions and head buffers (http_proxy_sessions.cc).
   Session* new_session();
   void free_session(Session& s);
@@ -372,6 +389,8 @@ class HttpProxy final : public TcpApplication {
   HeadBuffer* free_buffers_ = nullptr;
   uint32_t live_sessions_ = 0;
   uint32_t handshake_budget_ = kHandshakesPerPass;
+  // Per backend and server: the last TLS session to resume with, or null.
+  std::vector<std::vector<SSL_SESSION*>> server_sessions_;
   Session* handshakes_head_ = nullptr;  // FIFO of sessions waiting for handshake budget
   Session* handshakes_tail_ = nullptr;
   // Scratch space for parsed heads and rewritten heads: one at a time.

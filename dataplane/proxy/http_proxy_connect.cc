@@ -46,6 +46,7 @@ void HttpProxy::connect(Session& s) {
   sc.connections.increment();
   link = new_link();
   link->conn = conn;
+  link->stream = conn;
   link->backend = s.backend;
   link->server = s.server;
   link->session = &s;
@@ -74,12 +75,18 @@ HttpProxy::ServerLink* HttpProxy::reusable_link(Session& s) {
 }
 
 void HttpProxy::connected(ServerLink& link) {
-  link.connected = true;
   Session* s = link.session;
   if (s == nullptr || s->link != &link || s->phase != Phase::connecting) {
     close_link(link, false);
     return;
   }
+  // TLS first, when the server has it: the request waits for the
+  // handshake, still under timeout_connect (as HAProxy counts it).
+  if (!link.tls.active() && link.stream == link.conn && backend(*s).servers[link.server].tls) {
+    start_server_tls(link);
+    return;
+  }
+  link.connected = true;
   s->connect_done_us = now_us_;
   send_request(*s);
 }

@@ -222,7 +222,7 @@ void HttpProxy::send_request(Session& s) {
   const uint32_t head_bytes = s.pending_head->pkt_len;
   sc.bytes_in.add(head_bytes);
   counters_.backends[s.backend].bytes_in.add(head_bytes);
-  link.conn->write(s.pending_head);
+  link.stream->write(s.pending_head);
   s.pending_head = nullptr;
   s.waiting_on_client = false;
   s.last_activity_us = now_us_;
@@ -239,7 +239,7 @@ void HttpProxy::pump_request_body(Session& s) {
   bool done = false;
   uint16_t error = 0;
   uint64_t read = 0;
-  const uint64_t moved = move(*s.client, &s.inbound, &s.request_body, *link.conn, &read, &done, &error);
+  const uint64_t moved = move(*s.client, &s.inbound, &s.request_body, *link.stream, &read, &done, &error);
   if (read != 0) {
     s.bytes_in += read;
     s.total_bytes_in += read;
@@ -272,7 +272,7 @@ void HttpProxy::pump_request_body(Session& s) {
     fail(s, 'C', 'D');
     return;
   }
-  s.waiting_on_client = link.conn->send_space() > 0;
+  s.waiting_on_client = link.stream->send_space() > 0;
 }
 
 void HttpProxy::client_gone(Session& s, TcpCloseReason) {

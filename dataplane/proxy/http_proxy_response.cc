@@ -35,7 +35,7 @@ void HttpProxy::read_response(Session& s) {
   ServerLink& link = *s.link;
   for (;;) {
     uint64_t got = 0;
-    const Gather g = gather(*link.conn, &link.inbound, &link.head, &got);
+    const Gather g = gather(*link.stream, &link.inbound, &link.head, &got);
     if (got != 0) {
       s.last_activity_us = now_us_;
       server_counters(s.backend, s.server).bytes_out.add(got);
@@ -57,7 +57,7 @@ void HttpProxy::read_response(Session& s) {
     const HttpParseResult r =
         parse_response_head(std::string_view(link.head->data, link.head->length), limits, context, response_head_.get());
     if (r.kind == HttpParseResult::Kind::incomplete) {
-      if (link.conn->end_of_stream()) server_gone(link, TcpCloseReason::finished);
+      if (link.stream->end_of_stream()) server_gone(link, TcpCloseReason::finished);
       return;
     }
     if (r.kind == HttpParseResult::Kind::error) {
@@ -164,7 +164,7 @@ void HttpProxy::pump_response_body(Session& s) {
   bool done = false;
   uint16_t error = 0;
   uint64_t read = 0;
-  const uint64_t moved = move(*link.conn, &link.inbound, &s.response_body, *s.client, &read, &done, &error);
+  const uint64_t moved = move(*link.stream, &link.inbound, &s.response_body, *s.client, &read, &done, &error);
   if (moved != 0) {
     s.bytes_out += moved;
     s.total_bytes_out += moved;
@@ -185,7 +185,7 @@ void HttpProxy::pump_response_body(Session& s) {
     finish_exchange(s);
     return;
   }
-  if (link.conn->end_of_stream() && link.inbound == nullptr) {
+  if (link.stream->end_of_stream() && link.inbound == nullptr) {
     if (s.response_until_close) {
       s.server_keep_alive = false;
       finish_exchange(s);
@@ -205,8 +205,8 @@ void HttpProxy::pump_tunnel(Session& s) {
   uint16_t error = 0;
   uint64_t read_up = 0;
   uint64_t read_down = 0;
-  const uint64_t up = move(*s.client, &s.inbound, nullptr, *link.conn, &read_up, &done, &error);
-  const uint64_t down = move(*link.conn, &link.inbound, nullptr, *s.client, &read_down, &done, &error);
+  const uint64_t up = move(*s.client, &s.inbound, nullptr, *link.stream, &read_up, &done, &error);
+  const uint64_t down = move(*link.stream, &link.inbound, nullptr, *s.client, &read_down, &done, &error);
   if (up + down + read_up + read_down != 0) {
     s.last_activity_us = now_us_;
     s.bytes_in += read_up;
@@ -224,9 +224,9 @@ void HttpProxy::pump_tunnel(Session& s) {
   // both sides have ended.
   if (!s.client_eof && s.inbound == nullptr && s.client->end_of_stream()) {
     s.client_eof = true;
-    link.conn->shutdown_write();
+    link.stream->shutdown_write();
   }
-  if (!link.eof && link.inbound == nullptr && link.conn->end_of_stream()) {
+  if (!link.eof && link.inbound == nullptr && link.stream->end_of_stream()) {
     link.eof = true;
     s.client->shutdown_write();
   }

@@ -37,7 +37,9 @@ void HttpProxy::free_link(ServerLink& link) {
   if (link.in_pool) pool_remove(link);
   if (link.inbound != nullptr) rte_pktmbuf_free(link.inbound);
   give_buffer(link.head);
-  link = ServerLink{};
+  // TlsStream is neither copied nor moved: the link is made anew in place.
+  link.~ServerLink();
+  new (&link) ServerLink();
   link.is_server = true;
   link.next = free_links_;
   free_links_ = &link;
@@ -48,6 +50,7 @@ void HttpProxy::close_link(ServerLink& link, bool abort) {
     if (link.session->link == &link) link.session->link = nullptr;
     if (link.session->private_link == &link) link.session->private_link = nullptr;
   }
+  remember_server_session(link);
   if (link.conn != nullptr) {
     link.conn->user_data = nullptr;
     // The side that closes first keeps TIME_WAIT, which on a connection to a
@@ -58,10 +61,12 @@ void HttpProxy::close_link(ServerLink& link, bool abort) {
     // was read; SO_LINGER 0 on close otherwise), a server connection is only
     // closed gracefully after the server closed its side, which makes ours
     // the passive close; before that it is reset.
-    if (abort || !link.conn->end_of_stream()) {
-      link.conn->abort();
+    // Over TLS the same holds for the server's close_notify, which comes
+    // before its FIN.
+    if (abort || !link.stream->end_of_stream()) {
+      link.stream->abort();
     } else {
-      link.conn->close();
+      link.stream->close();
     }
   }
   free_link(link);
@@ -72,7 +77,7 @@ void HttpProxy::release_link(Session& s) {
   if (link == nullptr) return;
   s.link = nullptr;
   const bool reusable = s.server_keep_alive && link->connected && link->inbound == nullptr &&
-                        link->conn->readable() == 0 && !link->conn->end_of_stream();
+                        link->stream->readable() == 0 && !link->stream->end_of_stream();
   if (!reusable) {
     close_link(*link, false);
     return;

@@ -37,6 +37,11 @@ void HttpProxy::timer_fired(Session& s) {
       reply_error(s, 503, 's', 'Q');
       return;
     case Phase::connecting:
+      if (s.link != nullptr && s.link->tls.active()) {
+        server_counters(s.backend, s.server)
+            .tls_failures[static_cast<std::size_t>(TlsFailure::handshake_timeout)]
+            .increment();
+      }
       connect_failed(s, true);
       return;
     case Phase::retry_wait:
@@ -96,7 +101,7 @@ uint32_t HttpProxy::tunnel_timeout_ms(const Session& s) const {
 // send queue while the client's is empty): the request channel's write
 // timeout, a server-side one, sD.
 char HttpProxy::tunnel_timeout_side(const Session& s) const {
-  const bool server_stuck = s.link != nullptr && s.link->conn != nullptr && s.link->conn->send_queued() != 0;
+  const bool server_stuck = s.link != nullptr && s.link->stream != nullptr && s.link->stream->send_queued() != 0;
   const bool client_stuck = s.client != nullptr && s.client->send_queued() != 0;
   return server_stuck && !client_stuck ? 's' : 'c';
 }

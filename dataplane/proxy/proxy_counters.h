@@ -88,6 +88,10 @@ struct alignas(64) ServerCounters {
   Counter server_aborts;
   Counter last_request_us;    // worker clock of the last request sent (lastsess)
   std::array<Counter, kStatusClasses> responses;
+  // TLS to the server (show tls).
+  Counter tls_handshakes_full;
+  Counter tls_handshakes_resumed;  // the worker's last session with this server was taken
+  std::array<Counter, kTlsFailureCount> tls_failures;  // by TlsFailure
 };
 
 struct ProxyCounters {

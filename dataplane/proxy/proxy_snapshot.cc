@@ -80,7 +80,8 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
         entry.usable = (*states)[b][s].usable;
       }
       table_servers.push_back(entry);
-      servers.push_back(ProxyServer{sc.name, sc.address.address.value, sc.address.port, sc.maxconn, sc.backup});
+      servers.push_back(ProxyServer{sc.name, sc.address.address.value, sc.address.port, sc.maxconn, sc.backup,
+                                    sc.tls.enabled, sc.tls.sni});
     }
     ProxyBackend backend(settings, std::move(table_servers));
     backend.name = bc.name;

@@ -29,6 +29,8 @@ struct ProxyServer {
   uint16_t port = 0;
   uint32_t maxconn = 0;  // as configured, all workers together
   bool backup = false;
+  bool tls = false;  // re-encrypted: the worker's TlsWorkerContexts has its client context
+  std::string sni;   // the server name sent in the ClientHello and checked in its certificate; "": none
 };
 
 struct ProxyBackend {

@@ -22,6 +22,13 @@ namespace dplb::dataplane {
 
 struct TlsWorkerContexts {
   std::vector<SSL_CTX*> frontends;  // by frontend index; null: no TLS bind
+  // Client contexts for connections to servers, by backend and server
+  // index; null: plain HTTP to that server.
+  std::vector<std::vector<SSL_CTX*>> servers;
+
+  SSL_CTX* server(std::size_t backend, std::size_t server) const {
+    return backend < servers.size() && server < servers[backend].size() ? servers[backend][server] : nullptr;
+  }
 };
 
 class TlsContextSnapshot {

@@ -739,7 +739,11 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
  public:
   struct Conn {
     int id = 0;
-    dataplane::TcpConnection* conn = nullptr;
+    // What requests are read from and answers written to: the TCP
+    // connection, or its TLS stream once the handshake is done.
+    dataplane::ByteStream* conn = nullptr;
+    dataplane::TcpConnection* tcp = nullptr;
+    std::unique_ptr<dataplane::TlsStream> tls;  // with use_tls
     std::string in;
     std::size_t in_offset = 0;
     std::string out;
@@ -773,6 +777,12 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
   }
   ~SimHttpServer() override { sim_.remove_ticker(this); }
 
+  // Later connections are TLS (server side) with this context.
+  void use_tls(SSL_CTX* context) { tls_context_ = context; }
+  std::size_t tls_handshakes() const { return tls_handshakes_; }
+  std::size_t tls_resumed() const { return tls_resumed_; }
+  std::size_t tls_failures() const { return tls_failures_; }
+
   ServerBehaviour& behaviour() { return behaviour_; }
   const std::string& name() const { return name_; }
   const std::vector<SimRequest>& requests() const { return requests_; }
@@ -780,7 +790,7 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
   std::size_t resets() const { return resets_; }
   std::size_t open_connections() const {
     std::size_t n = 0;
-    for (const auto& c : conns_) n += c->conn != nullptr ? 1 : 0;
+    for (const auto& c : conns_) n += c->tcp != nullptr ? 1 : 0;
     return n;
   }
   // Bytes queued for sending on all connections.
@@ -797,15 +807,27 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
     conns_.push_back(std::make_unique<Conn>());
     Conn& k = *conns_.back();
     k.id = static_cast<int>(conns_.size() - 1);
-    k.conn = &c;
+    k.tcp = &c;
     k.read_from_us = sim_.now_us() + behaviour_.read_pause_us;
     c.user_data = &k;
+    if (tls_context_ == nullptr) {
+      k.conn = &c;
+      return;
+    }
+    k.tls = std::make_unique<dataplane::TlsStream>();
+    if (!k.tls->accept(c, tls_context_, host_.pool)) {
+      ++tls_failures_;
+      c.user_data = nullptr;
+      c.abort();
+      k.tcp = nullptr;
+    }
   }
   void on_readable(dataplane::TcpConnection& c) override {
     Conn* k = static_cast<Conn*>(c.user_data);
     if (k == nullptr || sim_.now_us() < k->read_from_us) return;
-    read_all(c, &k->in);
-    if (c.end_of_stream()) k->peer_eof = true;
+    if (k->tls != nullptr && !tls_readable(*k)) return;
+    read_all(*k->conn, &k->in);
+    if (k->conn->end_of_stream()) k->peer_eof = true;
     process(*k);
   }
   void on_writable(dataplane::TcpConnection& c) override {
@@ -817,17 +839,19 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
   void on_closed(dataplane::TcpConnection& c, dataplane::TcpCloseReason reason) override {
     Conn* k = static_cast<Conn*>(c.user_data);
     if (k == nullptr) return;
+    if (k->tls != nullptr) k->tls->transport_closed();
     k->closed = true;
     k->reason = reason;
     k->conn = nullptr;
+    k->tcp = nullptr;
     if (reason == dataplane::TcpCloseReason::reset) ++resets_;
   }
   void tick(uint64_t now_us) override {
     for (std::size_t i = 0; i < conns_.size(); ++i) {
       auto& k = conns_[i];
-      if (k->conn != nullptr && behaviour_.read_pause_us != 0 && now_us >= k->read_from_us &&
-          k->conn->readable() > 0) {
-        on_readable(*k->conn);
+      if (k->tcp != nullptr && behaviour_.read_pause_us != 0 && now_us >= k->read_from_us &&
+          k->tcp->readable() > 0) {
+        on_readable(*k->tcp);
       }
       if (k->conn != nullptr && behaviour_.trickle != 0) {
         pump(*k);
@@ -846,14 +870,37 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
 
  private:
   void finish(Conn& k, bool abort) {
-    if (k.conn == nullptr) return;
-    k.conn->user_data = nullptr;
+    if (k.tcp == nullptr) return;
+    k.tcp->user_data = nullptr;
+    dataplane::ByteStream* stream = k.conn;
+    if (stream == nullptr) stream = k.tls != nullptr && k.tls->active() ? static_cast<dataplane::ByteStream*>(k.tls.get()) : k.tcp;
     if (abort) {
-      k.conn->abort();
+      stream->abort();
     } else {
-      k.conn->close();
+      stream->close();
     }
     k.conn = nullptr;
+    k.tcp = nullptr;
+  }
+
+  // Drives the handshake; true once the stream carries requests.
+  bool tls_readable(Conn& k) {
+    switch (k.tls->transport_readable()) {
+      case dataplane::TlsStream::Progress::handshaking:
+        return false;
+      case dataplane::TlsStream::Progress::failed:
+        ++tls_failures_;
+        finish(k, true);
+        return false;
+      case dataplane::TlsStream::Progress::open:
+        break;
+    }
+    if (k.conn == nullptr) {
+      k.conn = k.tls.get();
+      ++tls_handshakes_;
+      if (k.tls->resumed()) ++tls_resumed_;
+    }
+    return true;
   }
 
   // Requests in order: the next is looked at only once the previous one
@@ -1060,6 +1107,10 @@ class SimHttpServer final : public dataplane::TcpApplication, public SimTicker {
   std::vector<SimRequest> requests_;
   std::size_t resets_ = 0;
   uint64_t bytes_sent_ = 0;
+  SSL_CTX* tls_context_ = nullptr;
+  std::size_t tls_handshakes_ = 0;
+  std::size_t tls_resumed_ = 0;
+  std::size_t tls_failures_ = 0;
 };
 
 // ---- A whole setup ---------------------------------------------------------

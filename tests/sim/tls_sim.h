@@ -27,6 +27,10 @@ struct SimTlsPki {
   TestCertificate server;
   SSL_CTX* server_context = nullptr;
   SSL_CTX* client_context = nullptr;
+  // The proxy's context towards TLS servers, set as the control plane
+  // builds it: no OpenSSL session cache (the proxy keeps one session per
+  // server itself, so a TLS 1.3 session is not retired after one use).
+  SSL_CTX* upstream_context = nullptr;
 
   SimTlsPki() {
     CertificateSpec ca_spec;
@@ -44,10 +48,19 @@ struct SimTlsPki {
     SSL_CTX_set_verify(client_context, SSL_VERIFY_PEER, nullptr);
     SSL_CTX_set_options(client_context, SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_session_cache_mode(client_context, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    upstream_context = SSL_CTX_new(TLS_client_method());
+    X509_STORE* upstream_store = X509_STORE_new();
+    X509_STORE_add_cert(upstream_store, ca.cert.get());
+    SSL_CTX_set_cert_store(upstream_context, upstream_store);
+    SSL_CTX_set_verify(upstream_context, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_options(upstream_context, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_session_cache_mode(upstream_context, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_mode(upstream_context, SSL_MODE_RELEASE_BUFFERS);
   }
   ~SimTlsPki() {
     SSL_CTX_free(server_context);
     SSL_CTX_free(client_context);
+    SSL_CTX_free(upstream_context);
   }
   SimTlsPki(const SimTlsPki&) = delete;
   SimTlsPki& operator=(const SimTlsPki&) = delete;
