@@ -83,15 +83,16 @@ void HttpProxy::server_tls_failed(ServerLink& link) {
 
 void HttpProxy::remember_server_session(ServerLink& link) {
   if (!link.tls.active() || !link.tls.handshake_done() || link.tls.failure() != TlsFailure::none) return;
-  SSL_SESSION* session = SSL_get1_session(link.tls.ssl());
-  if (session == nullptr) return;
+  SSL_SESSION* current = SSL_get_session(link.tls.ssl());
+  if (current == nullptr || SSL_SESSION_is_resumable(current) != 1) return;
+  // A copy, not another reference: OpenSSL marks a connection's session
+  // not resumable when the connection ends without close_notify (an abort,
+  // a server that just closes), and that would reach the kept one.
+  SSL_SESSION* copy = SSL_SESSION_dup(current);
+  if (copy == nullptr) return;
   SSL_SESSION*& kept = server_sessions_[link.backend][link.server];
-  if (session == kept || SSL_SESSION_is_resumable(session) != 1) {
-    SSL_SESSION_free(session);
-    return;
-  }
   if (kept != nullptr) SSL_SESSION_free(kept);
-  kept = session;
+  kept = copy;
 }
 
 void HttpProxy::forget_server_sessions() {

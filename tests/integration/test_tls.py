@@ -33,7 +33,8 @@ def openssl(*args, cwd):
 
 
 def make_pki(d):
-    """ca.pem, www.pem (cert + key, RSA) and api.pem (ECDSA), www2.pem (a second RSA cert for update)."""
+    """ca.pem, www.pem (cert + key, RSA) and api.pem (ECDSA), www2.pem (a second RSA cert for update),
+    app.crt/app.key (ECDSA, for app.internal: the TLS servers behind dplb)."""
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=dplb test CA", cwd=d)
 
@@ -52,6 +53,7 @@ def make_pki(d):
     leaf("www", WWW, ["rsa:2048"])
     leaf("api", API, ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
     leaf("www2", WWW, ["rsa:2048"])
+    leaf("app", "app.internal", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
 
 
 def tls_config(d, frontend_extra="", tls_extra="", servers=""):
@@ -243,6 +245,105 @@ address = "10.99.2.12:8080"
         res = self.lab.run("client", "curl", "-sS", "--cacert", ca, "--resolve", f"{WWW}:8443:{VIP}",
                            "-T", big, "-H", "Expect:", f"https://{WWW}:8443/upload", check=False, timeout=240)
         self.assertIn(f"bytes={size} sha256={expected}", res.stdout, f"upload: {res.stderr}\n{self.dplb.output()}")
+
+    def start_tls_nginx(self):
+        """An nginx in srv1 with TLS on 10.99.2.11:8443 and :9443, TLS 1.2 only on :8444 (app.internal's
+        certificate). One
+        request per connection, so each request makes dplb open a new connection and resume."""
+        d = os.path.join(self.tmp, "tls-nginx")
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "nginx.conf")
+        blocks = "".join(f"""
+    server {{
+        listen 10.99.2.11:{port} ssl;
+        ssl_protocols {protocols};
+        ssl_certificate {self.tmp}/app.crt;
+        ssl_certificate_key {self.tmp}/app.key;
+        location / {{
+            return 200 "tls-server $ssl_protocol reused=$ssl_session_reused sni=$ssl_server_name alpn=$ssl_alpn_protocol proto=$http_x_forwarded_proto\\n";
+        }}
+    }}""" for port, protocols in ((8443, "TLSv1.2 TLSv1.3"), (9443, "TLSv1.2 TLSv1.3"), (8444, "TLSv1.2")))
+        with open(conf, "w") as f:
+            f.write(f"""user root;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    keepalive_requests 1;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+{blocks}
+}}
+""")
+        self.lab.run("srv1", "/usr/sbin/nginx", "-p", d + "/", "-e", f"{d}/error.log", "-c", conf, timeout=20)
+        self.addCleanup(lambda: self.lab.run("srv1", "/usr/sbin/nginx", "-p", d + "/", "-e", f"{d}/error.log",
+                                             "-c", conf, "-s", "stop", check=False, timeout=20))
+
+    def test_tls_to_nginx_servers(self):
+        """HTTPS end to end: dplb re-encrypts to nginx, checks its certificate and name, resumes the
+        session on the next connection; a server whose certificate the CA file does not vouch for
+        gets no request (503, counted as unknown-ca)."""
+        self.start_tls_nginx()
+        self.dplb = self.start(self._testMethodName, extra=tls_config(self.tmp, servers=f"""
+[[backend.server]]
+name = "app1"
+address = "10.99.2.11:8443"
+tls = {{ ca_file = "{self.tmp}/ca.pem", sni = "app.internal" }}
+""") + f"""
+[[frontend]]
+name = "tls12_front"
+bind = ["{VIP}:8081"]
+default_backend = "tls12"
+forwardfor = true
+
+[[backend]]
+name = "tls12"
+[[backend.server]]
+name = "app3"
+address = "10.99.2.11:8444"
+tls = {{ ca_file = "{self.tmp}/ca.pem", sni = "app.internal" }}
+
+[[frontend]]
+name = "untrusted_front"
+bind = ["{VIP}:8080"]
+default_backend = "untrusted"
+
+[[backend]]
+name = "untrusted"
+retries = 1
+[[backend.server]]
+name = "app2"
+address = "10.99.2.11:9443"
+tls = {{ ca_file = "{self.tmp}/www.crt", sni = "app.internal" }}
+""")
+        for port, version in ((80, "TLSv1.3"), (8081, "TLSv1.2")):
+            answers = []
+            for _ in range(5):
+                res = self.lab.run("client", "curl", "-sS", "--max-time", "10", f"http://{VIP}:{port}/",
+                                   check=False, timeout=20)
+                self.assertEqual(res.returncode, 0, res.stderr + self.dplb.output())
+                answers.append(res.stdout)
+            for a in answers:
+                self.assertIn(f"tls-server {version}", a, answers)
+                self.assertIn("sni=app.internal alpn=http/1.1 proto=http", a, answers)
+            self.assertIn("reused=.", answers[0], answers)
+            self.assertGreaterEqual(sum("reused=r" in a for a in answers), 3, answers)
+        # Through the TLS bind too.
+        self.assertIn("proto=https", self.curl(f"https://{WWW}/").stdout)
+        bad = self.lab.run("client", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+                           f"http://{VIP}:8080/", check=False, timeout=20)
+        self.assertEqual(bad.stdout, "503", bad.stderr)
+        report = self.show("show", "tls")
+        m = re.search(r"(?m)^\s+web_servers/app1\s+(\d+)\s+(\d+)\s+(\S+)", report)
+        self.assertIsNotNone(m, report)
+        self.assertGreaterEqual(int(m.group(2)), 3, report)
+        self.assertEqual(m.group(3), "-", report)
+        self.assertRegex(report, r"(?m)^\s+untrusted/app2\s+0\s+0\s+unknown-ca=[1-9]")
 
 
 if __name__ == "__main__":
