@@ -23,6 +23,9 @@ enum class CheckResult : uint8_t {
   l7sts,   // HTTP answer with an unexpected status
   l7tout,  // connected, but no complete HTTP answer before the deadline
   l7rsp,   // connected, but the answer is not valid HTTP
+  l6ok,    // TLS handshake done (check_ssl with a TCP check stops there)
+  l6tout,  // connected, but the TLS handshake did not finish before the deadline
+  l6rsp,   // the TLS handshake failed (certificate, protocol, the server closed)
   hana,    // not a probe: too many consecutive errors seen on live traffic
 };
 
@@ -37,6 +40,9 @@ inline const char* check_result_code(CheckResult r) {
     case CheckResult::l7sts: return "L7STS";
     case CheckResult::l7tout: return "L7TOUT";
     case CheckResult::l7rsp: return "L7RSP";
+    case CheckResult::l6ok: return "L6OK";
+    case CheckResult::l6tout: return "L6TOUT";
+    case CheckResult::l6rsp: return "L6RSP";
     case CheckResult::hana: return "HANA";
   }
   return "UNK";
@@ -53,13 +59,16 @@ inline const char* check_result_description(CheckResult r) {
     case CheckResult::l7sts: return "Layer7 wrong status";
     case CheckResult::l7tout: return "Layer7 timeout";
     case CheckResult::l7rsp: return "Layer7 invalid response";
+    case CheckResult::l6ok: return "Layer6 check passed";
+    case CheckResult::l6tout: return "Layer6 timeout";
+    case CheckResult::l6rsp: return "Layer6 invalid response";
     case CheckResult::hana: return "Health analyze";
   }
   return "Unknown";
 }
 
 inline bool check_passed(CheckResult r) {
-  return r == CheckResult::l4ok || r == CheckResult::l7ok || r == CheckResult::l7okc;
+  return r == CheckResult::l4ok || r == CheckResult::l6ok || r == CheckResult::l7ok || r == CheckResult::l7okc;
 }
 
 // HAProxy prints the HTTP code only for results that carry an answer.

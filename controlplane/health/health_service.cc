@@ -7,6 +7,7 @@
 #include "controlplane/proxy/proxy_service.h"
 #include "dataplane/health/health_probe.h"
 #include "dataplane/proxy/proxy_counters.h"
+#include "dataplane/tls/tls_failure.h"
 #include "dataplane/proxy/proxy_snapshot.h"
 #include "dataplane/worker/worker_pool.h"
 
@@ -52,6 +53,19 @@ CheckOutcome outcome_of(const dataplane::ControlEvent& e, const conf::HealthChec
       o.result = CheckResult::l7rsp;
       o.info = "not an HTTP response";
       break;
+    case dataplane::ProbeOutcome::l6_ok:
+      o.result = CheckResult::l6ok;
+      break;
+    case dataplane::ProbeOutcome::l6_timeout:
+      o.result = CheckResult::l6tout;
+      o.info = "TLS handshake timeout";
+      break;
+    case dataplane::ProbeOutcome::l6_failed:
+      o.result = CheckResult::l6rsp;
+      o.info = "TLS handshake failed: " +
+               std::string(dataplane::tls_failure_name(static_cast<dataplane::TlsFailure>(
+                   e.echo_id < dataplane::kTlsFailureCount ? e.echo_id : 0)));
+      break;
   }
   return o;
 }
@@ -92,6 +106,11 @@ void HealthService::tick(int64_t now_ms) {
     const std::string& http = requests_[probe.server.backend];
     c.buffer = http.empty() ? nullptr : const_cast<char*>(http.data());
     c.service_bytes = http.size();
+    if (s.tls.enabled && s.tls.check_ssl) {
+      c.service_kind = dataplane::kProbeOverTls;
+      c.echo_id = static_cast<uint16_t>(probe.server.backend);
+      c.echo_sequence = static_cast<uint16_t>(probe.server.server);
+    }
     // Servers are spread over the workers, so one worker's stack does not
     // carry every check.
     const std::size_t worker = (probe.server.backend * 31 + probe.server.server) % workers_.size();

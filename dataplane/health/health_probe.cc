@@ -19,8 +19,9 @@ bool digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-HealthProber::HealthProber(TcpStack& stack)
+HealthProber::HealthProber(TcpStack& stack, rte_mempool* pool)
     : stack_(stack),
+      pool_(pool),
       options_(stack.settings().defaults),
       wheel_(stack.now_us() / 1000),
       now_us_(stack.now_us()),
@@ -38,7 +39,11 @@ HealthProber::~HealthProber() {
     Probe& p = probes_[i];
     if (p.busy && p.conn != nullptr) {
       p.conn->user_data = nullptr;
-      p.conn->abort();
+      if (p.tls.active()) {
+        p.tls.abort();
+      } else {
+        p.conn->abort();
+      }
       p.conn = nullptr;
     }
   }
@@ -70,7 +75,13 @@ void HealthProber::poll(uint64_t now_us) {
   now_us_ = now_us;
   wheel_.advance(now_us / 1000, [this](Timer& t) {
     Probe& p = *static_cast<ProbeTimer&>(t).probe;
-    finish(p, p.connected ? ProbeOutcome::l7_timeout : ProbeOutcome::l4_timeout);
+    if (!p.connected) {
+      finish(p, ProbeOutcome::l4_timeout);
+    } else if (p.request.tls != nullptr && !p.tls.handshake_done()) {
+      finish(p, ProbeOutcome::l6_timeout, static_cast<uint16_t>(TlsFailure::handshake_timeout));
+    } else {
+      finish(p, ProbeOutcome::l7_timeout);
+    }
   });
 }
 
@@ -86,22 +97,58 @@ void HealthProber::on_connected(TcpConnection& c) {
   if (p == nullptr) return;
   now_us_ = std::max(now_us_, stack_.now_us());
   p->connected = true;
-  if (p->request.http == nullptr) {
-    finish(*p, ProbeOutcome::l4_ok);
+  if (p->request.tls != nullptr) {
+    if (!p->tls.connect(c, p->request.tls, pool_, p->request.sni, nullptr)) {
+      finish(*p, ProbeOutcome::l6_failed, static_cast<uint16_t>(TlsFailure::internal));
+    }
+    return;  // the request waits for the handshake
+  }
+  send_request(*p, c);
+}
+
+void HealthProber::send_request(Probe& p, ByteStream& stream) {
+  if (p.request.http == nullptr) {
+    finish(p, p.request.tls != nullptr ? ProbeOutcome::l6_ok : ProbeOutcome::l4_ok);
     return;
   }
-  c.write_copy(p->request.http, p->request.http_length);
+  stream.write_copy(p.request.http, p.request.http_length);
 }
 
 void HealthProber::on_readable(TcpConnection& c) {
   auto* p = static_cast<Probe*>(c.user_data);
   if (p == nullptr) return;
   now_us_ = std::max(now_us_, stack_.now_us());
+  if (p->request.tls != nullptr && !tls_readable(*p)) return;
   read_status(*p);
 }
 
+bool HealthProber::tls_readable(Probe& p) {
+  if (!p.tls.active()) return false;
+  const bool was_done = p.tls.handshake_done();
+  switch (p.tls.transport_readable()) {
+    case TlsStream::Progress::handshaking:
+      return false;
+    case TlsStream::Progress::failed: {
+      const TlsFailure why = p.tls.failure() != TlsFailure::none ? p.tls.failure() : TlsFailure::malformed_record;
+      if (was_done) {
+        finish(p, ProbeOutcome::l7_invalid);
+      } else {
+        finish(p, ProbeOutcome::l6_failed, static_cast<uint16_t>(why));
+      }
+      return false;
+    }
+    case TlsStream::Progress::open:
+      break;
+  }
+  if (!was_done) {
+    send_request(p, p.tls);
+    if (!p.busy) return false;
+  }
+  return true;
+}
+
 void HealthProber::read_status(Probe& p) {
-  TcpConnection& c = *p.conn;
+  ByteStream& c = p.request.tls != nullptr ? static_cast<ByteStream&>(p.tls) : *p.conn;
   while (c.readable() > 0 && p.line_length < kStatusPrefix) {
     uint32_t n = 0;
     rte_mbuf* m = c.read(UINT32_MAX, &n);
@@ -132,8 +179,12 @@ void HealthProber::on_closed(TcpConnection& c, TcpCloseReason reason) {
   if (p == nullptr) return;
   now_us_ = std::max(now_us_, stack_.now_us());
   p->conn = nullptr;  // the handle dies when this returns
+  const bool handshaking = p->request.tls != nullptr && !p->tls.handshake_done();
+  if (p->tls.active()) p->tls.transport_closed();
   if (!p->connected) {
     finish(*p, reason == TcpCloseReason::timed_out ? ProbeOutcome::l4_timeout : ProbeOutcome::l4_refused);
+  } else if (handshaking) {
+    finish(*p, ProbeOutcome::l6_failed, static_cast<uint16_t>(TlsFailure::peer_closed));
   } else {
     finish(*p, ProbeOutcome::l7_invalid);
   }
@@ -146,8 +197,14 @@ void HealthProber::finish(Probe& p, ProbeOutcome outcome, uint16_t status) {
     p.conn->user_data = nullptr;
     // A check has nothing more to say; a reset spares the server a
     // TIME_WAIT per check, as HAProxy does by default.
-    p.conn->abort();
+    if (p.tls.active()) {
+      p.tls.abort();
+    } else {
+      p.conn->abort();
+    }
     p.conn = nullptr;
+  } else if (p.tls.active()) {
+    p.tls.transport_closed();  // frees what OpenSSL held
   }
   ProbeResult r;
   r.id = p.request.id;

@@ -5,16 +5,23 @@
 // worker opens the connection, sends the HTTP request if there is one, reads
 // the status line, and posts the outcome back (what it saw, not what it
 // means: the control plane compares the status with expect_status). A probe
-// ends in one of the layer-4/layer-7 outcomes HAProxy reports, always
-// within its timeout, and never leaves its connection behind.
+// ends in one of the layer-4/6/7 outcomes HAProxy reports, always within
+// its timeout, and never leaves its connection behind. With a TLS context
+// (HAProxy's check-ssl) the probe runs a TLS handshake first, then sends
+// its request over it; the handshake is layer 6.
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include <openssl/types.h>
+
+#include "dataplane/base/timer_wheel.h"
 #include "dataplane/tcp/tcp_application.h"
 #include "dataplane/tcp/tcp_settings.h"
-#include "dataplane/base/timer_wheel.h"
+#include "dataplane/tls/tls_stream.h"
+
+struct rte_mempool;
 
 namespace dplb::dataplane {
 
@@ -29,6 +36,9 @@ enum class ProbeOutcome : uint8_t {
   l7_status,   // an HTTP status line arrived: `status` holds it
   l7_timeout,  // connected, but no complete status line within the timeout
   l7_invalid,  // what arrived is not an HTTP response, or the server closed first
+  l6_ok,       // TLS handshake done (TCP check over TLS: passed)
+  l6_timeout,  // connected, but the handshake did not finish within the timeout
+  l6_failed,   // the handshake failed: `status` holds the TlsFailure
 };
 
 struct ProbeRequest {
@@ -38,6 +48,8 @@ struct ProbeRequest {
   uint32_t timeout_ms = 1000;
   const char* http = nullptr;   // the request to send; null: a TCP check
   uint32_t http_length = 0;
+  SSL_CTX* tls = nullptr;       // check over TLS with this client context; null: plain
+  std::string_view sni;         // the name to send and verify (copied when the handshake starts)
 };
 
 struct ProbeResult {
@@ -53,7 +65,7 @@ class HealthProber final : public TcpApplication {
   // (reported as l4_refused with status 0 and counted by the caller).
   static constexpr uint32_t kMaxProbes = 1024;
 
-  explicit HealthProber(TcpStack& stack);
+  HealthProber(TcpStack& stack, rte_mempool* pool);
   ~HealthProber() override;
   HealthProber(const HealthProber&) = delete;
   HealthProber& operator=(const HealthProber&) = delete;
@@ -80,6 +92,7 @@ class HealthProber final : public TcpApplication {
     ProbeTimer timer;
     ProbeRequest request;
     TcpConnection* conn = nullptr;
+    TlsStream tls;
     uint64_t started_us = 0;
     bool connected = false;
     bool busy = false;
@@ -90,8 +103,12 @@ class HealthProber final : public TcpApplication {
 
   void finish(Probe& p, ProbeOutcome outcome, uint16_t status = 0);
   void read_status(Probe& p);
+  // Feeds the handshake or the decryption; true when plaintext may be read.
+  bool tls_readable(Probe& p);
+  void send_request(Probe& p, ByteStream& stream);
 
   TcpStack& stack_;
+  rte_mempool* pool_;
   TcpConnectionOptions options_;
   TimerWheel wheel_;
   uint64_t now_us_ = 0;

@@ -55,6 +55,12 @@ class HttpProxy final : public TcpApplication {
   // This worker's TLS contexts (a newer version: handshakes from now on use
   // them; established connections keep theirs).
   void adopt_tls(const TlsWorkerContexts* contexts) { tls_ = contexts; }
+  // What the health checks of a TLS server (check_ssl) connect with: the
+  // context and name this worker's connections to it use.
+  SSL_CTX* server_tls_context(uint16_t backend, uint16_t server) const {
+    return tls_ != nullptr ? tls_->server(backend, server) : nullptr;
+  }
+  std::string_view server_sni(uint16_t backend, uint16_t server) const;
   const ProxySnapshot* snapshot() const { return snapshot_; }
   // Moves the proxy's timers; call every pass before the stack's poll, so
   // what the timers queue (error pages, aborts) leaves in the same pass.

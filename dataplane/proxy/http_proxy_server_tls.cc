@@ -13,6 +13,11 @@
 
 namespace dplb::dataplane {
 
+std::string_view HttpProxy::server_sni(uint16_t backend, uint16_t server) const {
+  if (backend >= snapshot_->backends.size() || server >= snapshot_->backends[backend].servers.size()) return {};
+  return snapshot_->backends[backend].servers[server].sni;
+}
+
 bool HttpProxy::start_server_tls(ServerLink& link) {
   Session& s = *link.session;
   ServerCounters& sc = server_counters(link.backend, link.server);

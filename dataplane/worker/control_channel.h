@@ -50,6 +50,9 @@ struct ControlEvent {
 static_assert(sizeof(ControlEvent) == 40);
 
 // Control plane -> worker. 64 bytes, a cache line.
+// health_probe's service_kind for a check over TLS.
+inline constexpr uint8_t kProbeOverTls = 1;
+
 struct ControlCommand {
   enum class Kind : uint8_t {
     transmit,         // send `frame` out of `port` (ownership passes to the worker)
@@ -63,7 +66,8 @@ struct ControlCommand {
     proxy_snapshot,   // read the ProxySnapshot at `buffer` from now on (version in service_bytes)
     proxy_sessions,   // write up to `capacity` ProxySessionInfo into `buffer`, then post proxy_sessions_done
     health_probe,     // probe ipv4:tcp_port (id in `request`, timeout ms in `capacity`); `buffer` holds
-                      // service_bytes of HTTP request (null: TCP check), owned by the control plane until the result
+                      // service_bytes of HTTP request (null: TCP check), owned by the control plane until the result;
+                      // service_kind kProbeOverTls: over TLS to server echo_sequence of backend echo_id (check_ssl)
     vip_own,          // the virtual address ipv4 is ours on `port`: answer for it with `mac` (VRRP master)
     vip_release,      // ipv4 on `port` is a VIP we do not own (any more): stop answering for it and reset
                       // the TCP connections to it (VRRP backup; also sent at start to register the VIP)

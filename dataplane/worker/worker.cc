@@ -38,7 +38,7 @@ Worker::Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, Wo
                                            links_.secret.k0 ^ index_);
       proxy_->start();
     }
-    prober_ = std::make_unique<HealthProber>(*tcp_);
+    prober_ = std::make_unique<HealthProber>(*tcp_, links_.pool);
   }
 }
 

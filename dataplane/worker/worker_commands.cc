@@ -195,6 +195,23 @@ void Worker::start_health_probe(const ControlCommand& c) {
   request.timeout_ms = c.capacity;
   request.http = static_cast<const char*>(c.buffer);
   request.http_length = static_cast<uint32_t>(c.service_bytes);
+  if (c.service_kind == kProbeOverTls) {
+    // check_ssl: the same client context and name as the proxy's
+    // connections to that server.
+    if (proxy_ != nullptr) {
+      request.tls = proxy_->server_tls_context(c.echo_id, c.echo_sequence);
+      request.sni = proxy_->server_sni(c.echo_id, c.echo_sequence);
+    }
+    if (request.tls == nullptr) {
+      ControlEvent event;
+      event.kind = ControlEvent::Kind::health_result;
+      event.ipv4 = c.request;
+      event.port = static_cast<uint8_t>(ProbeOutcome::l6_failed);
+      event.echo_id = static_cast<uint16_t>(TlsFailure::internal);
+      links_.control->post_event(event);
+      return;
+    }
+  }
   if (prober_ != nullptr && prober_->start(request)) return;
   // No slot: the control plane hears of it as a refused connection.
   ControlEvent event;

@@ -293,7 +293,12 @@ http {{
 [[backend.server]]
 name = "app1"
 address = "10.99.2.11:8443"
+check = true
 tls = {{ ca_file = "{self.tmp}/ca.pem", sni = "app.internal" }}
+
+[backend.health_check]
+type = "http"
+interval = "300ms"
 """) + f"""
 [[frontend]]
 name = "tls12_front"
@@ -319,7 +324,11 @@ retries = 1
 [[backend.server]]
 name = "app2"
 address = "10.99.2.11:9443"
+check = true
 tls = {{ ca_file = "{self.tmp}/www.crt", sni = "app.internal" }}
+
+[backend.health_check]
+interval = "300ms"
 """)
         for port, version in ((80, "TLSv1.3"), (8081, "TLSv1.2")):
             answers = []
@@ -343,7 +352,19 @@ tls = {{ ca_file = "{self.tmp}/www.crt", sni = "app.internal" }}
         self.assertIsNotNone(m, report)
         self.assertGreaterEqual(int(m.group(2)), 3, report)
         self.assertEqual(m.group(3), "-", report)
-        self.assertRegex(report, r"(?m)^\s+untrusted/app2\s+0\s+0\s+unknown-ca=[1-9]")
+        # The request found app2 refused by its connection or already down by its checks.
+        self.assertRegex(report, r"(?m)^\s+untrusted/app2\s+0\s+0\s")
+        # check_ssl (on by default with tls): an HTTP check over TLS passes at layer 7, a TCP check
+        # against the untrusted certificate fails at layer 6 and takes the server down.
+        time.sleep(1.5)
+        stat = self.show("show", "stat")
+        app1 = next(l for l in stat.splitlines() if l.startswith("web_servers,app1,"))
+        app2 = next(l for l in stat.splitlines() if l.startswith("untrusted,app2,"))
+        self.assertIn(",L7OK,", app1, stat)
+        self.assertIn(",UP,", app1, stat)
+        self.assertIn(",L6RSP,", app2, stat)
+        self.assertIn(",DOWN,", app2, stat)
+        self.assertIn("TLS handshake failed: unknown-ca", self.show("show", "servers"))
 
 
 if __name__ == "__main__":
