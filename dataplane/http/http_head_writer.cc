@@ -101,8 +101,10 @@ std::size_t write_request_head(const HttpRequestHead& head, const RequestRewrite
         (http_token_equal(f.name, "x-forwarded-proto") || http_token_equal(f.name, "x-forwarded-port"))) {
       continue;
     }
+    if (!rewrite.client_cert_header.empty() && http_token_equal(f.name, rewrite.client_cert_header)) continue;
     w.field(f.name, f.value);
   }
+  if (!rewrite.client_cert_subject.empty()) w.field(rewrite.client_cert_header, rewrite.client_cert_subject);
   // The server reads persistence from the version on the request line,
   // which is the client's (RFC 9112 9.3).
   if (head.upgrade) {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "dataplane/http/http_request_head.h"
 #include "dataplane/http/http_response_head.h"
@@ -23,6 +24,11 @@ struct RequestRewrite {
   uint32_t client_address = 0; // host order
   uint16_t frontend_port = 0;  // X-Forwarded-Port
   bool tls = false;            // X-Forwarded-Proto: https
+  // The field carrying a verified client certificate's subject (frontends
+  // that verify client certificates): any the client sent is dropped, so
+  // only dplb's reaches the server; `client_cert_subject` empty: none added.
+  std::string_view client_cert_header;
+  std::string_view client_cert_subject;
 };
 
 struct ResponseRewrite {

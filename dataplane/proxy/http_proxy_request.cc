@@ -194,6 +194,13 @@ bool HttpProxy::rewrite_request_head(Session& s, const HttpRequestHead& head) {
   rewrite.client_address = s.client->tuple().remote_address;
   rewrite.frontend_port = s.client->tuple().local_port;
   rewrite.tls = s.client == &s.tls;
+  // HAProxy's ssl_c_s_dn (OpenSSL's one-line form), written straight into
+  // a buffer of the stack: nothing is kept per session for it.
+  char subject[512];
+  rewrite.client_cert_header = f.client_cert_header;
+  if (rewrite.tls && !f.client_cert_header.empty()) {
+    rewrite.client_cert_subject = s.tls.verified_peer_subject(subject, sizeof(subject));
+  }
   const std::size_t length = write_request_head(head, rewrite, rewrite_.get(), kRewriteCapacity);
   if (length == 0) {
     counters_.frontends[s.frontend].request_errors.increment();

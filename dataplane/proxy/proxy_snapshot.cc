@@ -113,6 +113,7 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     f.timeout_http_request_ms = fc.timeout_http_request ? to_ms(*fc.timeout_http_request) : f.timeout_client_ms;
     f.timeout_http_keep_alive_ms =
         fc.timeout_http_keep_alive ? to_ms(*fc.timeout_http_keep_alive) : f.timeout_http_request_ms;
+    if (fc.tls && fc.tls->verify != conf::TlsVerify::none) f.client_cert_header = fc.tls->client_cert_header;
     f.timeout_handshake_ms =
         fc.tls && fc.tls->timeout_handshake ? to_ms(*fc.tls->timeout_handshake) : f.timeout_http_request_ms;
     f.log = fc.log;

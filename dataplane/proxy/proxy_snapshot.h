@@ -62,6 +62,7 @@ struct ProxyFrontend {
   uint32_t timeout_http_request_ms = 50000;
   uint32_t timeout_http_keep_alive_ms = 50000;
   uint32_t timeout_handshake_ms = 50000;  // TLS binds
+  std::string client_cert_header;         // client certificates verified: the subject goes to servers in it
   bool log = true;
   bool dontlognull = false;
   bool httpslog = false;  // log_format = "httpslog": the TLS fields after the request

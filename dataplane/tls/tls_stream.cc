@@ -2,9 +2,11 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "dataplane/tls/tls_error_reason.h"
@@ -282,6 +284,19 @@ void TlsStream::abort() {
 void TlsStream::transport_closed() { release(); }
 
 void TlsStream::handshake_timed_out() { fail(TlsFailure::handshake_timeout); }
+
+std::string_view TlsStream::verified_peer_subject(char* buffer, std::size_t capacity) const {
+  if (ssl_ == nullptr || capacity < 2 || SSL_get_verify_result(ssl_) != X509_V_OK) return {};
+  X509* peer = SSL_get0_peer_certificate(ssl_);
+  if (peer == nullptr) return {};
+  if (X509_NAME_oneline(X509_get_subject_name(peer), buffer, static_cast<int>(capacity)) == nullptr) return {};
+  std::size_t n = std::strlen(buffer);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(buffer[i]);
+    if (c < 0x20 || c == 0x7f) buffer[i] = '?';
+  }
+  return {buffer, n};
+}
 
 bool TlsStream::resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
 

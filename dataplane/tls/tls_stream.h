@@ -58,6 +58,11 @@ class TlsStream final : public ByteStream {
   TlsFailure failure() const { return failure_; }
   // After the handshake: what was agreed, for logs and `show tls`.
   bool resumed() const;
+  // The subject of the peer's certificate when one was presented and
+  // verified, in OpenSSL's one-line form ("/C=FR/O=Example/CN=alice", as
+  // HAProxy's ssl_c_s_dn), written into `buffer`; empty otherwise. Control
+  // characters are replaced, so the text is safe in an HTTP field.
+  std::string_view verified_peer_subject(char* buffer, std::size_t capacity) const;
   std::string_view version() const;
   std::string_view cipher() const;
   std::string_view server_name() const;

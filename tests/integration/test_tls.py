@@ -54,6 +54,26 @@ def make_pki(d):
     leaf("api", API, ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
     leaf("www2", WWW, ["rsa:2048"])
     leaf("app", "app.internal", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    leaf("alice", "alice", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    # A client certificate no configured CA vouches for.
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "mallory.key", "-out", "mallory.crt", "-days", "5", "-subj", "/CN=mallory", cwd=d)
+    make_ocsp_response(d, "www")
+
+
+def make_ocsp_response(d, name):
+    """NAME.pem.ocsp: a "good" OCSP response for NAME.crt signed by the CA, which dplb staples as
+    HAProxy does with a .ocsp file beside the certificate."""
+    def field(flag):
+        out = subprocess.run(["openssl", "x509", "-noout", flag, "-in", f"{name}.crt"], cwd=d, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        return out.split("=", 1)[1]
+    serial = field("-serial")
+    end = time.strftime("%y%m%d%H%M%SZ", time.strptime(field("-enddate"), "%b %d %H:%M:%S %Y %Z"))
+    with open(os.path.join(d, "index.txt"), "w") as f:
+        f.write(f"V\t{end}\t\t{serial}\tunknown\t/CN={WWW}\n")
+    openssl("ocsp", "-index", "index.txt", "-rsigner", "ca.pem", "-rkey", "ca.key", "-CA", "ca.pem",
+            "-issuer", "ca.pem", "-cert", f"{name}.crt", "-respout", f"{name}.pem.ocsp", "-ndays", "1", cwd=d)
 
 
 def tls_config(d, frontend_extra="", tls_extra="", servers=""):
@@ -97,6 +117,7 @@ class TlsTest(h.LabTestCase):
         res = self.lab.run("client", "curl", "-sS", "--max-time", str(timeout - 5),
                            "--cacert", os.path.join(self.tmp, "ca.pem"),
                            "--resolve", f"{WWW}:443:{VIP}", "--resolve", f"{API}:443:{VIP}",
+                           "--resolve", f"{WWW}:9443:{VIP}", "--resolve", f"{WWW}:9444:{VIP}",
                            *args, check=False, timeout=timeout)
         if check and res.returncode != 0:
             self.fail(f"curl {' '.join(args)} failed: {res.stderr}\n{self.dplb.output()}")
@@ -259,6 +280,9 @@ address = "10.99.2.12:8080"
         ssl_protocols {protocols};
         ssl_certificate {self.tmp}/app.crt;
         ssl_certificate_key {self.tmp}/app.key;
+        location = /dn {{
+            return 200 "dn=$http_x_ssl_client_dn\\n";
+        }}
         location / {{
             return 200 "tls-server $ssl_protocol reused=$ssl_session_reused sni=$ssl_server_name alpn=$ssl_alpn_protocol proto=$http_x_forwarded_proto\\n";
         }}
@@ -365,6 +389,54 @@ interval = "300ms"
         self.assertIn(",L6RSP,", app2, stat)
         self.assertIn(",DOWN,", app2, stat)
         self.assertIn("TLS handshake failed: unknown-ca", self.show("show", "servers"))
+
+    def test_ocsp_stapling(self):
+        self.boot()
+        res = self.s_client("-servername", WWW, "-status", stdin="Q\n")
+        text = res.stdout + res.stderr
+        self.assertIn("OCSP Response Status: successful", text, text)
+        self.assertIn("Cert Status: good", text, text)
+        self.assertIn("ocsp        stapled", self.show("show", "tls", "certs"))
+
+    def test_client_certificates(self):
+        """verify = "optional" and "required" with ca_file: a certificate from the CA is accepted and
+        its subject reaches the server in X-SSL-Client-DN (a client's own X-SSL-Client-DN never does);
+        none is fine when optional and refused when required; one from another CA is refused."""
+        self.start_tls_nginx()
+        frontends = "".join(f"""
+[[frontend]]
+name = "mtls_{verify}"
+bind = ["{VIP}:{port}"]
+default_backend = "app"
+
+[frontend.tls]
+certificates = ["{self.tmp}/www.pem"]
+verify = "{verify}"
+ca_file = "{self.tmp}/ca.pem"
+""" for verify, port in (("optional", 9443), ("required", 9444)))
+        self.dplb = self.start(self._testMethodName, extra=tls_config(self.tmp) + frontends + f"""
+[[backend]]
+name = "app"
+[[backend.server]]
+name = "app1"
+address = "10.99.2.11:8443"
+tls = {{ ca_file = "{self.tmp}/ca.pem", sni = "app.internal" }}
+""")
+        t = self.tmp
+        alice = ["--cert", f"{t}/alice.crt", "--key", f"{t}/alice.key"]
+        mallory = ["--cert", f"{t}/mallory.crt", "--key", f"{t}/mallory.key"]
+        spoof = ["-H", "X-SSL-Client-DN: /CN=admin"]
+        for port in (9443, 9444):
+            res = self.curl(*alice, *spoof, f"https://{WWW}:{port}/dn", check=False)
+            self.assertEqual(res.stdout, "dn=/CN=alice\n", f"{port}: {res.stderr}")
+        res = self.curl(*spoof, f"https://{WWW}:9443/dn", check=False)
+        self.assertEqual(res.stdout, "dn=\n", res.stderr)
+        for args, port in ((mallory, 9443), (mallory, 9444), ([], 9444)):
+            res = self.curl(*args, f"https://{WWW}:{port}/dn", check=False)
+            self.assertNotEqual(res.returncode, 0, f"{port} {args}: {res.stdout}")
+            self.assertNotIn("dn=", res.stdout)
+        report = self.show("show", "tls")
+        self.assertRegex(report, r"(unknown-ca|bad-certificate)=[1-9]", report)
 
 
 if __name__ == "__main__":

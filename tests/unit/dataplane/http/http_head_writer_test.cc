@@ -131,6 +131,20 @@ TEST(HttpHeadWriter, Requests) {
             "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 65535\r\n\r\n");
 }
 
+// A frontend that verifies client certificates: the subject field is
+// dplb's alone, whatever the client sent, and absent without a certificate.
+TEST(HttpHeadWriter, ClientCertificateSubject) {
+  RequestRewrite r = request_rewrite(true);
+  r.client_cert_header = "X-SSL-Client-DN";
+  const std::string spoofed = "GET / HTTP/1.1\r\nHost: a\r\nx-ssl-client-dn: /CN=admin\r\nX-A: b\r\n\r\n";
+  EXPECT_EQ(write_request(spoofed, r), "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\n");
+  r.client_cert_subject = "/O=Example/CN=alice";
+  EXPECT_EQ(write_request(spoofed, r),
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\nX-SSL-Client-DN: /O=Example/CN=alice\r\n\r\n");
+  // Without the header configured nothing is touched.
+  EXPECT_EQ(write_request(spoofed, request_rewrite(true)), spoofed);
+}
+
 struct ResponseCase {
   const char* name;
   std::string in;
