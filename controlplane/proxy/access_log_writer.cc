@@ -12,6 +12,7 @@
 #include "conf/ipv4_address.h"
 #include "controlplane/logger.h"
 #include "controlplane/worker_clock.h"
+#include "dataplane/tls/tls_failure.h"
 
 namespace dplb::controlplane {
 
@@ -89,8 +90,38 @@ void append_tls_fields(std::string& out, const dataplane::AccessLogRecord& r) {
 
 }  // namespace
 
+void append_handshake_failure(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us,
+                              const HttplogNames& names) {
+  const std::tm tm = local_time(accept_wall_us);
+  char text[96];
+  int n = std::snprintf(text, sizeof(text), "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03d] ",
+                        conf::Ipv4Address{r.client_address}.to_string().c_str(), r.client_port, tm.tm_mday,
+                        kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        millis_of(accept_wall_us));
+  out.append(text, static_cast<std::size_t>(n));
+  out += names.frontend;
+  n = std::snprintf(text, sizeof(text), "/:%u: ", r.local_port);
+  out.append(text, static_cast<std::size_t>(n));
+  const auto why = static_cast<dataplane::TlsFailure>(r.tls_failure);
+  out += why == dataplane::TlsFailure::peer_closed ? "Connection closed during SSL handshake"
+         : why == dataplane::TlsFailure::handshake_timeout ? "Timeout during SSL handshake"
+                                                            : "SSL handshake failure";
+  out += " (";
+  out += dataplane::tls_failure_name(why);
+  const std::string_view sni(r.tls_sni, strnlen(r.tls_sni, sizeof(r.tls_sni)));
+  if (!sni.empty()) {
+    out += ", SNI ";
+    for (char c : sni) out += (c > 0x20 && c < 0x7f) ? c : '?';
+  }
+  out += ")\n";
+}
+
 void append_httplog(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us,
                     const HttplogNames& names) {
+  if (r.tls_failure != 0) {
+    append_handshake_failure(out, r, accept_wall_us, names);
+    return;
+  }
   const std::tm tm = local_time(accept_wall_us);
   char text[96];
   int n = std::snprintf(text, sizeof(text), "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03d] ",

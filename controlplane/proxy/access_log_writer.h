@@ -43,6 +43,10 @@ struct HttplogNames {
 // %[ssl_fc_sni]/%sslv/%sslc ("-" for a plain request).
 // `accept_wall_us` is the record's accept date in microseconds since the
 // epoch; it is printed in local time, as HAProxy does.
+// A record of a failed TLS handshake is a connection error line instead, as
+// HAProxy logs them:
+//   CLIENT:PORT [DATE] FRONTEND/:BINDPORT: SSL handshake failure (REASON[, SNI NAME])
+// ("Timeout during SSL handshake", "Connection closed during SSL handshake").
 void append_httplog(std::string& out, const dataplane::AccessLogRecord& record, int64_t accept_wall_us,
                     const HttplogNames& names);
 

@@ -235,6 +235,12 @@ std::string TlsService::report_counters() const {
       out += line + (failures.empty() ? std::string("-") : failures) + "\n";
     }
   }
+  uint64_t suppressed = 0;
+  for (std::size_t w = 0; w < workers_.size(); ++w) suppressed += workers_.proxy_counters(w).tls_failure_logs_suppressed.get();
+  if (suppressed != 0) {
+    out += "handshake failures counted but not logged (over 10 a second per worker): " + std::to_string(suppressed) +
+           "\n";
+  }
   out += report_server_counters();
   return out;
 }

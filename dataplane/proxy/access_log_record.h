@@ -28,6 +28,12 @@ struct AccessLogRecord {
   int32_t t_connect = -1;
   int32_t t_response = -1;
   int32_t t_active = -1;
+  // Non-zero: the record is not a request but a TLS handshake that failed
+  // (a TlsFailure), logged as HAProxy logs connection errors, on the bind
+  // at `local_port`. These fill what was padding.
+  uint16_t local_port = 0;
+  uint8_t tls_failure = 0;
+  uint8_t reserved_ = 0;
   uint64_t bytes_read = 0;      // bytes sent to the client, head included
   char termination[2] = {'-', '-'};  // who ended it and in which phase (SC, sH, CD, ...)
   uint16_t retries = 0;

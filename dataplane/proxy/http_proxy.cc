@@ -196,6 +196,7 @@ void HttpProxy::on_closed(TcpConnection& c, TcpCloseReason reason) {
     if (s.tls.active()) {
       if (!s.tls.handshake_done()) {
         counters_.frontends[s.frontend].tls_failures[static_cast<std::size_t>(TlsFailure::peer_closed)].increment();
+        log_handshake_failure(s, TlsFailure::peer_closed);
       }
       counters_.frontends[s.frontend].tls_sessions_current.subtract(1);
       s.tls.transport_closed();

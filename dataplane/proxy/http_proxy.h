@@ -365,6 +365,7 @@ class HttpProxy final : public TcpApplication {
 
   // The access-log record (http_proxy_access_log.cc).
   void log_exchange(Session& s);
+  void log_handshake_failure(Session& s, TlsFailure why);
 
   uint64_t now() const { return now_us_; }
   const ProxyFrontend& frontend(const Session& s) const { return snapshot_->frontends[s.frontend]; }
@@ -397,6 +398,10 @@ class HttpProxy final : public TcpApplication {
   uint32_t handshake_budget_ = kHandshakesPerPass;
   // Per backend and server: the last TLS session to resume with, or null.
   std::vector<std::vector<SSL_SESSION*>> server_sessions_;
+  // Handshake failures logged per second on this worker (the rest counted).
+  static constexpr uint32_t kHandshakeFailureLogsPerSecond = 10;
+  uint64_t failure_log_second_ = 0;
+  uint32_t failure_logs_this_second_ = 0;
   Session* handshakes_head_ = nullptr;  // FIFO of sessions waiting for handshake budget
   Session* handshakes_tail_ = nullptr;
   // Scratch space for parsed heads and rewritten heads: one at a time.

@@ -73,4 +73,32 @@ void HttpProxy::log_exchange(Session& s) {
   if (!log_->push(r)) counters_.log_records_lost.increment();
 }
 
+// A scanner or a broken client can fail thousands of handshakes a second;
+// each still counts in show tls, but only so many become log lines.
+void HttpProxy::log_handshake_failure(Session& s, TlsFailure why) {
+  if (log_ == nullptr || !snapshot_->access_log || s.client == nullptr) return;
+  const ProxyFrontend& f = frontend(s);
+  if (!f.log) return;
+  const uint64_t second = now_us_ / 1'000'000;
+  if (second != failure_log_second_) {
+    failure_log_second_ = second;
+    failure_logs_this_second_ = 0;
+  }
+  if (failure_logs_this_second_ >= kHandshakeFailureLogsPerSecond) {
+    counters_.tls_failure_logs_suppressed.increment();
+    return;
+  }
+  ++failure_logs_this_second_;
+  AccessLogRecord r;
+  r.accept_us = s.accepted_us != 0 ? s.accepted_us : s.start_us;
+  r.client_address = s.client->tuple().remote_address;
+  r.client_port = s.client->tuple().remote_port;
+  r.local_port = s.client->tuple().local_port;
+  r.frontend = s.frontend;
+  r.tls = true;
+  r.tls_failure = static_cast<uint8_t>(why);
+  copy_text(r.tls_sni, sizeof(r.tls_sni), s.tls.server_name());
+  if (!log_->push(r)) counters_.log_records_lost.increment();
+}
+
 }  // namespace dplb::dataplane

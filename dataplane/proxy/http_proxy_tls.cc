@@ -65,6 +65,7 @@ void HttpProxy::tls_failed(Session& s) {
     fail(s, 'C', s.phase == Phase::request_head ? 'R' : 'D');
     return;
   }
+  log_handshake_failure(s, why);
   // The alert is queued; close sends it, then FIN.
   close_client(s);
 }

@@ -99,6 +99,7 @@ struct ProxyCounters {
   std::vector<BackendCounters> backends;
   std::vector<std::vector<ServerCounters>> servers;  // [backend][server]
   Counter log_records_lost;  // the access-log ring was full
+  Counter tls_failure_logs_suppressed;  // handshake failures beyond the log rate, counted but not logged
   Counter sessions;          // gauge: sessions this worker holds
 
   void size_for(std::size_t frontend_count, const std::vector<std::size_t>& servers_per_backend) {

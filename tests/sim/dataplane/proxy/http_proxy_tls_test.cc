@@ -97,6 +97,29 @@ TEST_F(HttpProxyTlsSim, PlainHttpOnTheTlsPortIsRefused) {
   EXPECT_EQ(plain_->received(p).find("HTTP/"), std::string::npos);
 }
 
+// Failed handshakes become connection-error log records, at most 10 a
+// second per worker; the rest are counted.
+TEST_F(HttpProxyTlsSim, HandshakeFailuresAreLoggedAtABoundedRate) {
+  start();
+  std::vector<int> peers;
+  for (int i = 0; i < 30; ++i) peers.push_back(plain_->open(443));
+  for (int p : peers) plain_->send(p, kGet);
+  for (int p : peers) ASSERT_TRUE(plain_->wait_done(p, 2'000'000));
+  EXPECT_EQ(fc().tls_failures[reason(TlsFailure::not_tls)].get(), 30u);
+  std::vector<dataplane::AccessLogRecord> records(64);
+  const unsigned n = ring_->take(records.data(), static_cast<unsigned>(records.size()));
+  unsigned failures = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    if (records[i].tls_failure == 0) continue;
+    ++failures;
+    EXPECT_EQ(records[i].tls_failure, static_cast<uint8_t>(TlsFailure::not_tls));
+    EXPECT_EQ(records[i].local_port, 443);
+    EXPECT_EQ(records[i].client_address, ProxySim::client_address(0));
+  }
+  EXPECT_EQ(failures, 10u);
+  EXPECT_EQ(counters_.tls_failure_logs_suppressed.get(), 20u);
+}
+
 TEST_F(HttpProxyTlsSim, TicketsResume) {
   start();
   const int a = client_->open();

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -173,6 +175,36 @@ TEST_F(HttplogFormat, FileLineIsHeaderThenHttplog) {
   EXPECT_EQ(out,
             "Feb  6 12:14:14 lb1 dplb[99]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 "
             "10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"\n");
+}
+
+// A failed TLS handshake is a connection error line, as HAProxy logs them.
+TEST_F(HttplogFormat, HandshakeFailuresAreConnectionErrorLines) {
+  const int64_t when = utc_us(2009, 2, 6, 12, 14, 14, 655);
+  dataplane::AccessLogRecord r;
+  r.client_address = 0x0a000102;
+  r.client_port = 33317;
+  r.local_port = 443;
+  r.tls = true;
+  struct Case {
+    dataplane::TlsFailure why;
+    const char* sni;
+    const char* text;
+  };
+  const Case cases[] = {
+      {dataplane::TlsFailure::no_shared_cipher, "www.example.com",
+       "SSL handshake failure (no-shared-cipher, SNI www.example.com)"},
+      {dataplane::TlsFailure::not_tls, "", "SSL handshake failure (not-tls)"},
+      {dataplane::TlsFailure::handshake_timeout, "", "Timeout during SSL handshake (handshake-timeout)"},
+      {dataplane::TlsFailure::peer_closed, "a\nb", "Connection closed during SSL handshake (closed-in-handshake, SNI a?b)"},
+  };
+  for (const Case& c : cases) {
+    r.tls_failure = static_cast<uint8_t>(c.why);
+    std::memset(r.tls_sni, 0, sizeof(r.tls_sni));
+    std::memcpy(r.tls_sni, c.sni, std::strlen(c.sni));
+    std::string out;
+    append_httplog(out, r, when, {"https-in", "", ""});
+    EXPECT_EQ(out, std::string("10.0.1.2:33317 [06/Feb/2009:12:14:14.655] https-in/:443: ") + c.text + "\n");
+  }
 }
 
 // The static fields of `show stat` in HAProxy 2.6 (management guide 9.1,
