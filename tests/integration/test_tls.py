@@ -390,6 +390,28 @@ interval = "300ms"
         self.assertIn(",DOWN,", app2, stat)
         self.assertIn("TLS handshake failed: unknown-ca", self.show("show", "servers"))
 
+    def test_sslscan_inventory(self):
+        """The protocol and cipher inventory as a scanner sees it: no SSLv2/SSLv3/TLS 1.0/1.1, TLS 1.2
+        and 1.3 on, and every TLS 1.2 suite accepted is ECDHE with an AEAD."""
+        self.boot()
+        res = self.lab.run("client", "sslscan", "--no-colour", "--no-fallback", "--no-renegotiation",
+                           "--no-compression", "--no-heartbleed", "--no-groups", f"{VIP}:443",
+                           check=False, timeout=120)
+        out = res.stdout
+        for proto in ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1"):
+            self.assertRegex(out, rf"(?m)^{re.escape(proto)}\s+disabled", out)
+        for proto in ("TLSv1.2", "TLSv1.3"):
+            self.assertRegex(out, rf"(?m)^{re.escape(proto)}\s+enabled", out)
+        suites = re.findall(r"(?m)^(?:Preferred|Accepted)\s+(TLSv1\.[0-3])\s+\d+ bits\s+(\S+)", out)
+        self.assertTrue(suites, out)
+        for proto, suite in suites:
+            self.assertIn(proto, ("TLSv1.2", "TLSv1.3"), out)
+            if proto == "TLSv1.2":
+                self.assertTrue(suite.startswith("ECDHE-") and ("GCM" in suite or "CHACHA20" in suite),
+                                f"{suite} accepted:\n{out}")
+        # The appliance still serves after a scanner's hundreds of handshakes.
+        self.curl(f"https://{WWW}/")
+
     def test_ocsp_stapling(self):
         self.boot()
         res = self.s_client("-servername", WWW, "-status", stdin="Q\n")

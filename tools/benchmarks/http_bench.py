@@ -42,6 +42,7 @@ not reset its connections when it stops.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -83,7 +84,7 @@ defaults
 
 frontend http_front
     bind {vip}:80
-    default_backend web_servers
+{tls_bind}    default_backend web_servers
 
 backend web_servers
     balance roundrobin
@@ -130,11 +131,11 @@ address = "{back}/24"
 
 [[frontend]]
 name = "http_front"
-bind = ["{vip}:80"]
+bind = {binds}
 default_backend = "web_servers"
 maxconn = 8000
 timeout_client = "50s"
-
+{tls_table}
 [[backend]]
 name = "web_servers"
 balance = "roundrobin"
@@ -340,12 +341,30 @@ def parse_wrk(out):
     return r
 
 
-def wrk_command(duration, connections, threads, close):
+def wrk_command(duration, connections, threads, close, url=URL):
     cmd = ["taskset", "-c", str(PEER_CPU), "wrk", f"-t{threads}", f"-c{connections}",
            f"-d{duration}s", "--latency", "--timeout", "5s"]
     if close:
         cmd += ["-H", "Connection: close"]
-    return cmd + [URL]
+    return cmd + [url]
+
+
+TLS_URL = f"https://{VIP}/"
+
+
+def make_certificate(tmp, kind):
+    """A self-signed certificate and its key in one PEM (HAProxy's crt layout, which dplb
+    reads too): RSA-2048 or ECDSA P-256."""
+    key = ["-newkey", "rsa:2048"] if kind == "rsa" else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    crt, keyfile, pem = (os.path.join(tmp, f"bench-{kind}.{x}") for x in ("crt", "key", "pem"))
+    subprocess.run(["openssl", "req", "-x509", *key, "-nodes", "-keyout", keyfile, "-out", crt, "-days", "7",
+                    "-subj", "/CN=bench.test", "-addext", "subjectAltName=DNS:bench.test"],
+                   check=True, capture_output=True, timeout=60)
+    with open(pem, "w") as out:
+        for part in (crt, keyfile):
+            with open(part) as f:
+                out.write(f.read())
+    return pem
 
 
 # --- the bench ------------------------------------------------------------------------------
@@ -361,6 +380,10 @@ class Bench:
         self.results = []   # (lb, mode, figures)
         self.peer_pids = []  # the nginx processes
         self.idle = {}      # lb -> CPU 0 % with no traffic
+        # --tls: both load balancers also terminate TLS on :443 and wrk measures that; curl
+        # keeps checking the plain bind on :80.
+        self.pem = make_certificate(self.tmp, args.tls) if args.tls != "off" else None
+        self.url = TLS_URL if self.pem else URL
 
     # lab and placement
 
@@ -471,7 +494,8 @@ class Bench:
             raise BenchError(f"{HAPROXY} not found (apt-get install haproxy)")
         cfg = os.path.join(self.tmp, "haproxy.cfg")
         with open(cfg, "w") as f:
-            f.write(HAPROXY_CFG.format(tmp=self.tmp, vip=VIP))
+            f.write(HAPROXY_CFG.format(tmp=self.tmp, vip=VIP,
+                                       tls_bind=f"    bind {VIP}:443 ssl crt {self.pem}\n" if self.pem else ""))
         labmod.sh(HAPROXY, "-c", "-q", "-f", cfg)
         self.add_addresses()
         # -db: foreground, one process; no master-worker.
@@ -485,6 +509,9 @@ class Bench:
         with open(cfg, "w") as f:
             f.write(DPLB_CFG.format(idle_sleep_us=self.args.idle_sleep_us, cpu=LB_CPU, socket=sock,
                                     vip=VIP, back=BACK_ADDR,
+                                    binds=(f'[{{ address = "{VIP}:80", tls = false }}, "{VIP}:443"]' if self.pem
+                                           else f'["{VIP}:80"]'),
+                                    tls_table=(f'\n[frontend.tls]\ncertificates = ["{self.pem}"]\n' if self.pem else ""),
                                     max_connections=self.args.max_connections,
                                     time_wait=(f'time_wait = "{self.args.dplb_time_wait}"\n'
                                                if self.args.dplb_time_wait else "")))
@@ -591,7 +618,7 @@ class Bench:
         close = mode == "close"
         pid = self.lb_proc.pid
         # Warm-up: connections, pools, caches; not measured.
-        self.lab.run("client", *wrk_command(a.warmup, a.connections, a.threads, close),
+        self.lab.run("client", *wrk_command(a.warmup, a.connections, a.threads, close, self.url),
                      check=False, timeout=a.warmup + 30)
         time.sleep(1.0)  # let the warm-up's closing connections settle
         foreign = wait_quiet(pid, self.peer_pids, a.quiet_threshold, a.wait_quiet)
@@ -599,7 +626,7 @@ class Bench:
         offsets = self.nginx_offsets()
         exclude = self.peer_pids + ([perf[0].pid] if perf else [])
         before = CpuSample(pid, exclude)
-        res = self.lab.run("client", *wrk_command(a.duration, a.connections, a.threads, close),
+        res = self.lab.run("client", *wrk_command(a.duration, a.connections, a.threads, close, self.url),
                            check=False, timeout=a.duration + 60)
         after = CpuSample(pid, exclude)
         self.finish_perf(perf)
@@ -767,6 +794,11 @@ def main(argv=None):
     ap.add_argument("--perf", metavar="DIR",
                     help="also record CPU 0 with perf during each run into DIR and print the "
                          "top functions (perturbs the figures a little)")
+    ap.add_argument("--tls", choices=["off", "rsa", "ecdsa"], default="off",
+                    help="measure HTTPS on :443 instead (TLS 1.3 as wrk and both load balancers "
+                         "negotiate it) with an RSA-2048 or ECDSA P-256 certificate: close mode is "
+                         "then one full handshake per request")
+    ap.add_argument("--json", metavar="FILE", help="also write each run's figures to FILE (for tools/bench tls)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print wrk's own output")
     args = ap.parse_args(argv)
     args.rps = args.rps == "on"
@@ -790,6 +822,9 @@ def main(argv=None):
     haproxy_version = haproxy_version.split("\n", 1)[0] if haproxy_version else "(no haproxy)"
     log(f"{model.group(1) if model else '?'}, {os.cpu_count()} CPUs, kernel {os.uname().release}; "
         f"{haproxy_version.strip()}")
+    if args.tls != "off":
+        log(f"HTTPS: wrk against {TLS_URL}, TLS terminated by the load balancer with a self-signed "
+            f"{'RSA-2048' if args.tls == 'rsa' else 'ECDSA P-256'} certificate; plain HTTP to the servers")
     log(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency after "
         f"{args.warmup} s of warm-up; load balancer on CPU {LB_CPU}, nginx x3 and wrk on CPU "
         f"{PEER_CPU}; RPS {'on' if args.rps else 'off'}; dplb idle_sleep_us "
@@ -815,6 +850,11 @@ def main(argv=None):
             else:
                 status = 1
         bench.summary()
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump([{"lb": lb, "mode": mode, **{k: v for k, v in fig.items()
+                                                      if isinstance(v, (int, float, str))}}
+                           for lb, mode, fig in bench.results], f)
     except BenchError as e:
         print(f"tools/bench http: {e}", file=sys.stderr)
         status = 1
