@@ -380,6 +380,7 @@ class Bench:
         self.results = []   # (lb, mode, figures)
         self.peer_pids = []  # the nginx processes
         self.idle = {}      # lb -> CPU 0 % with no traffic
+        self.idle_tls = {}  # lb -> resident bytes per idle TLS connection (--tls)
         # --tls: both load balancers also terminate TLS on :443 and wrk measures that; curl
         # keeps checking the plain bind on :80.
         self.pem = make_certificate(self.tmp, args.tls) if args.tls != "off" else None
@@ -577,8 +578,53 @@ class Bench:
             return False
         log(f"{lb} threads (allowed CPUs/last CPU): {threads_placement(self.lb_proc.pid)}")
         self.idle_load(lb)
+        if self.pem and self.args.idle_tls > 0:
+            self.idle_tls_memory(lb)
         self.stop_lb()
         return True
+
+    IDLE_TLS_CLIENT = """
+import socket, ssl, sys, time
+n = int(sys.argv[1])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+held = []
+for i in range(n):
+    s = socket.create_connection((sys.argv[2], 443), 5)
+    t = ctx.wrap_socket(s, server_hostname="bench.test")
+    t.sendall(b"GET / HTTP/1.1\\r\\nHost: bench.test\\r\\n\\r\\n")
+    t.recv(4096)
+    held.append(t)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+    def idle_tls_memory(self, lb):
+        """Bytes of the load balancer's resident memory per idle established TLS connection
+        (each has served one request): RSS with --idle-tls connections held open, minus RSS
+        before, over their number."""
+        def rss_kb():
+            with open(f"/proc/{self.lb_proc.pid}/status") as f:
+                return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        n = self.args.idle_tls
+        before = rss_kb()
+        proc = self.lab.popen("client", sys.executable, "-c", self.IDLE_TLS_CLIENT, str(n), VIP,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()
+            if "ready" not in line:
+                log(f"{lb} idle TLS: the client could not open {n} connections: {proc.stderr.read()[-500:]}")
+                return
+            time.sleep(1.0)
+            after = rss_kb()
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+        per = (after - before) * 1024 / n
+        self.idle_tls[lb] = per
+        log(f"{lb} idle TLS: {n} established connections held open add {after - before} KB of resident "
+            f"memory, {per:.0f} bytes each")
 
     def measure(self, lb, mode):
         """Runs one case on a freshly started load balancer; runs it again (up to --retries
@@ -798,6 +844,8 @@ def main(argv=None):
                     help="measure HTTPS on :443 instead (TLS 1.3 as wrk and both load balancers "
                          "negotiate it) with an RSA-2048 or ECDSA P-256 certificate: close mode is "
                          "then one full handshake per request")
+    ap.add_argument("--idle-tls", type=int, default=900,
+                    help="with --tls: idle TLS connections opened to measure resident bytes per connection")
     ap.add_argument("--json", metavar="FILE", help="also write each run's figures to FILE (for tools/bench tls)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print wrk's own output")
     args = ap.parse_args(argv)
@@ -854,7 +902,8 @@ def main(argv=None):
             with open(args.json, "w") as f:
                 json.dump([{"lb": lb, "mode": mode, **{k: v for k, v in fig.items()
                                                       if isinstance(v, (int, float, str))}}
-                           for lb, mode, fig in bench.results], f)
+                           for lb, mode, fig in bench.results]
+                          + [{"lb": lb, "mode": "idle-tls", "bytes": b} for lb, b in bench.idle_tls.items()], f)
     except BenchError as e:
         print(f"tools/bench http: {e}", file=sys.stderr)
         status = 1

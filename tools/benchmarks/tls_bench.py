@@ -13,8 +13,8 @@ AES-128-GCM bytes per second. The goals the figures are read against (issue 14):
 2x HAProxy's handshakes per CPU second and 80 % of the signing limit, at most half of
 HAProxy's CPU per keep-alive HTTPS request.
 
-Not measured here yet: resumed handshakes/s, TLS 1.2, bulk MB/s over TLS and bytes per
-idle TLS connection.
+Also the resident memory each idle established TLS connection adds (http_bench --idle-tls).
+Not measured here yet: resumed handshakes/s, TLS 1.2 and bulk MB/s over TLS.
 """
 
 import argparse
@@ -99,6 +99,10 @@ def main(argv=None):
             if k and k.get("wall_us"):
                 print(f"{kind:<6} {lb:<8} HTTPS keep-alive requests/s {k['rps']:>8.0f}, CPU 0 per request "
                       f"{k['wall_us']:.2f} us")
+        for lb in ("haproxy", "dplb"):
+            m = by.get((lb, "idle-tls"))
+            if m:
+                print(f"{kind:<6} {lb:<8} resident bytes per idle TLS connection {m['bytes']:>8.0f}")
         h, d = by.get(("haproxy", "close")), by.get(("dplb", "close"))
         if h and d and h.get("wall_us") and d.get("wall_us"):
             print(f"ratio {kind} handshakes per CPU second: dplb/haproxy = {h['wall_us'] / d['wall_us']:.2f}")
