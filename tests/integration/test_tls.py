@@ -204,6 +204,29 @@ class TlsTest(h.LabTestCase):
             self.assertNotEqual(res.returncode, 0, f"{flag} was accepted:\n{res.stdout}")
         self.assertIn("protocol-version=", self.show("show", "tls"))
 
+    def test_cert_update_under_load(self):
+        """tls cert update while wrk keeps HTTPS connections busy (new ones every request): not one
+        request fails, and the new certificate is served afterwards."""
+        self.boot()
+        wrk = self.lab.popen("client", "wrk", "-t1", "-c8", "-d4s", "-H", "Connection: close",
+                             f"https://{VIP}/", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(lambda: wrk.poll() is None and (wrk.kill(), wrk.wait(timeout=5)))
+        time.sleep(1.0)
+        for name in ("www2.pem", "www.pem", "www2.pem"):
+            ok = self.ctl("tls", "cert", "update", f"{self.tmp}/www.pem", f"{self.tmp}/{name}")
+            self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+            time.sleep(0.5)
+        out, _ = wrk.communicate(timeout=30)
+        m = re.search(r"(\d+) requests in", out)
+        self.assertIsNotNone(m, out)
+        self.assertGreater(int(m.group(1)), 100, out)
+        self.assertNotIn("Socket errors", out, out)
+        self.assertNotIn("Non-2xx", out, out)
+        served = self.s_client("-servername", WWW, stdin="Q\n").stdout
+        with open(os.path.join(self.tmp, "www2.crt")) as f:
+            new_pem = f.read().strip()
+        self.assertIn(new_pem.splitlines()[1], served)
+
     def test_show_tls_certs_and_update(self):
         self.boot()
         certs = self.show("show", "tls", "certs")
@@ -224,7 +247,7 @@ class TlsTest(h.LabTestCase):
         self.assertIn(fp, after)
 
     def test_large_download_and_upload_over_tls(self):
-        size = 50 * 1024 * 1024
+        size = 200 * 1024 * 1024
         www = os.path.join(self.lab.nginx_dir(1), "www")
         os.makedirs(www, exist_ok=True)
         big = os.path.join(www, "big.bin")
