@@ -314,6 +314,12 @@ std::string sslv3_hello() {
   return std::string("\x16\x03\x00", 3) + std::string(1, '\0') + std::string(1, static_cast<char>(hs.size())) + hs;
 }
 
+std::string alert_storm(int alerts) {
+  std::string out;
+  for (int i = 0; i < alerts; ++i) out += std::string("\x15\x03\x01\x00\x02\x01\x5a", 7);
+  return out;
+}
+
 TEST_F(TlsStreamTest, HostileFirstBytesAreNamed) {
   Contexts c;
   make_contexts(c);
@@ -327,6 +333,9 @@ TEST_F(TlsStreamTest, HostileFirstBytesAreNamed) {
       {"oversized record", std::string("\x16\x03\x01\x7f\xff", 5) + std::string(40000, '\x01'),
        TlsFailure::malformed_record},
       {"closed mid-hello", std::string("\x16\x03\x01\x02\x00\x01", 6), TlsFailure::peer_closed},
+      // A storm of warning alerts (user_canceled) instead of a hello:
+      // OpenSSL gives up after a few, so it cannot keep a worker busy.
+      {"warning alert storm", alert_storm(200), TlsFailure::malformed_record},
   };
   for (const FailureCase& f : cases) {
     SCOPED_TRACE(f.name);
