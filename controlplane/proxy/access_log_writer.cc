@@ -88,10 +88,8 @@ void append_tls_fields(std::string& out, const dataplane::AccessLogRecord& r) {
   out += padded(r.tls_cipher, sizeof(r.tls_cipher));
 }
 
-}  // namespace
-
-void append_handshake_failure(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us,
-                              const HttplogNames& names) {
+// "CLIENT:PORT [DD/Mon/YYYY:HH:MM:SS.mmm] ", which every line starts with.
+void append_client_and_date(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us) {
   const std::tm tm = local_time(accept_wall_us);
   char text[96];
   int n = std::snprintf(text, sizeof(text), "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03d] ",
@@ -99,8 +97,14 @@ void append_handshake_failure(std::string& out, const dataplane::AccessLogRecord
                         kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
                         millis_of(accept_wall_us));
   out.append(text, static_cast<std::size_t>(n));
+}
+
+void append_handshake_failure(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us,
+                              const HttplogNames& names) {
+  append_client_and_date(out, r, accept_wall_us);
   out += names.frontend;
-  n = std::snprintf(text, sizeof(text), "/:%u: ", r.local_port);
+  char text[32];
+  const int n = std::snprintf(text, sizeof(text), "/:%u: ", r.local_port);
   out.append(text, static_cast<std::size_t>(n));
   const auto why = static_cast<dataplane::TlsFailure>(r.tls_failure);
   out += why == dataplane::TlsFailure::peer_closed ? "Connection closed during SSL handshake"
@@ -116,19 +120,17 @@ void append_handshake_failure(std::string& out, const dataplane::AccessLogRecord
   out += ")\n";
 }
 
+}  // namespace
+
 void append_httplog(std::string& out, const dataplane::AccessLogRecord& r, int64_t accept_wall_us,
                     const HttplogNames& names) {
   if (r.tls_failure != 0) {
     append_handshake_failure(out, r, accept_wall_us, names);
     return;
   }
-  const std::tm tm = local_time(accept_wall_us);
+  append_client_and_date(out, r, accept_wall_us);
   char text[96];
-  int n = std::snprintf(text, sizeof(text), "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03d] ",
-                        conf::Ipv4Address{r.client_address}.to_string().c_str(), r.client_port, tm.tm_mday,
-                        kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        millis_of(accept_wall_us));
-  out.append(text, static_cast<std::size_t>(n));
+  int n = 0;
   out += names.frontend;
   if (r.tls) out += '~';
   out += ' ';

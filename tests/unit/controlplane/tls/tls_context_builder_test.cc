@@ -26,6 +26,7 @@ using dplb::testing::write_text;
 class ServerTlsContextsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // mkdtemp replaces the six trailing X with a unique suffix.
     std::string pattern = (std::filesystem::temp_directory_path() / "dplb-upstream-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
