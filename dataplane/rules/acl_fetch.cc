@@ -1,0 +1,97 @@
+#include "dataplane/rules/acl_fetch.h"
+
+#include <array>
+
+namespace dplb::rules {
+namespace {
+
+constexpr std::array<FetchInfo, 19> kFetches{{
+    {"method", Fetch::method, SampleType::string, FetchArgument::none},
+    {"path", Fetch::path, SampleType::string, FetchArgument::none},
+    {"url", Fetch::url, SampleType::string, FetchArgument::none},
+    {"query", Fetch::query, SampleType::string, FetchArgument::none},
+    {"url_param", Fetch::url_param, SampleType::string, FetchArgument::required},
+    {"hdr", Fetch::hdr, SampleType::string, FetchArgument::required},
+    {"fhdr", Fetch::fhdr, SampleType::string, FetchArgument::required},
+    {"hdr_cnt", Fetch::hdr_cnt, SampleType::integer, FetchArgument::optional},
+    {"req.hdr_cnt", Fetch::hdr_cnt, SampleType::integer, FetchArgument::optional},
+    {"src", Fetch::src, SampleType::address, FetchArgument::none},
+    {"dst", Fetch::dst, SampleType::address, FetchArgument::none},
+    {"src_port", Fetch::src_port, SampleType::integer, FetchArgument::none},
+    {"dst_port", Fetch::dst_port, SampleType::integer, FetchArgument::none},
+    {"ssl_fc", Fetch::ssl_fc, SampleType::boolean, FetchArgument::none},
+    {"ssl_fc_sni", Fetch::ssl_fc_sni, SampleType::string, FetchArgument::none},
+    {"status", Fetch::status, SampleType::integer, FetchArgument::none, true},
+    {"req.ver", Fetch::req_ver, SampleType::string, FetchArgument::none},
+    {"always_true", Fetch::always_true, SampleType::boolean, FetchArgument::none},
+    {"always_false", Fetch::always_false, SampleType::boolean, FetchArgument::none},
+}};
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+}  // namespace
+
+const FetchInfo* find_fetch(std::string_view name) {
+  for (const FetchInfo& f : kFetches) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::size_t fetch_count() { return kFetches.size(); }
+const FetchInfo& fetch_at(std::size_t i) { return kFetches[i]; }
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view target_path(std::string_view target) {
+  if (!target.empty() && target.front() != '/') {
+    // absolute-form (RFC 9112 3.2.2): skip scheme://authority.
+    const auto scheme_end = target.find("://");
+    if (scheme_end != std::string_view::npos) {
+      const auto slash = target.find('/', scheme_end + 3);
+      if (slash == std::string_view::npos) return "/";
+      target.remove_prefix(slash);
+    }
+  }
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+std::string_view target_query(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+bool integer_sample(Fetch fetch, std::string_view argument, const MessageFacts& m, int64_t* out) {
+  switch (fetch) {
+    case Fetch::hdr_cnt: {
+      int64_t n = 0;
+      for (std::size_t i = 0; i < m.field_count; ++i) {
+        if (argument.empty() || ascii_iequal(m.fields[i].name, argument)) ++n;
+      }
+      *out = n;
+      return true;
+    }
+    case Fetch::src: *out = m.src; return true;
+    case Fetch::dst: *out = m.dst; return true;
+    case Fetch::src_port: *out = m.src_port; return true;
+    case Fetch::dst_port: *out = m.dst_port; return true;
+    case Fetch::ssl_fc: *out = m.tls ? 1 : 0; return true;
+    case Fetch::status:
+      if (m.status == 0) return false;
+      *out = m.status;
+      return true;
+    case Fetch::always_true: *out = 1; return true;
+    case Fetch::always_false: *out = 0; return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace dplb::rules
