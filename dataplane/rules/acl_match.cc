@@ -58,7 +58,8 @@ bool string_matches(const Acl& acl, std::string_view sample, RegexScratch& scrat
       for (const auto& re : acl.regexes) {
         const int rc = pcre2_match(re->code, reinterpret_cast<PCRE2_SPTR>(sample.data()), sample.size(), 0, 0,
                                    scratch.data(), nullptr);
-        if (rc >= 0 || rc == PCRE2_ERROR_NOMEMORY) return true;  // NOMEMORY: matched, ovector too small
+        // 0: matched, with more groups than the one-pair match data holds.
+        if (rc >= 0) return true;
       }
       return false;
     default:
