@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "conf/duration.h"
 #include "conf/mac_address.h"
 #include "conf/ipv4_address.h"
+#include "dataplane/rules/http_rule.h"
 
 namespace dplb::conf {
 
@@ -235,6 +237,40 @@ struct ServerConfig {
   KeyPositions positions;
 };
 
+// ---- HTTP rules (HAProxy's acl, http-request, http-response, use_backend) --
+// Written per frontend and backend; the loader compiles each proxy's set
+// (conditions, regexes, values) once, so --check reports every mistake at
+// its position and snapshots share the compiled set (config_rules.cc).
+
+struct AclLine {
+  std::string name;
+  std::string text;  // "fetch [flags] patterns", as in an `acl` line
+  SourcePosition where;
+};
+
+struct HttpRuleConfig {
+  rules::HttpRuleSpec spec;
+  std::string file;  // deny/return: the body's file, as written (spec.body holds its contents)
+  SourcePosition where;
+  KeyPositions positions;
+};
+
+struct UseBackendConfig {
+  std::string backend;
+  std::string condition;
+  bool unless = false;
+  SourcePosition where;
+  KeyPositions positions;
+};
+
+// What a frontend and a backend both have.
+struct HttpRulesConfig {
+  std::vector<AclLine> acls;
+  std::vector<HttpRuleConfig> http_request;
+  std::vector<HttpRuleConfig> http_response;
+  std::shared_ptr<const rules::HttpRuleSet> compiled;  // null until loaded, and when there is no rule
+};
+
 struct BackendConfig {
   std::string name;
   BalanceAlgorithm balance = BalanceAlgorithm::roundrobin;
@@ -250,6 +286,7 @@ struct BackendConfig {
   bool redispatch = true;       // the last retry may go to another server
   HealthCheckConfig health_check;
   std::vector<ServerConfig> servers;
+  HttpRulesConfig rules;  // acl, http_request, http_response
   SourcePosition where;
   KeyPositions positions;
 };
@@ -280,6 +317,8 @@ struct FrontendConfig {
   std::map<uint16_t, ErrorFile> errorfiles;         // status -> file
   bool log = true;                      // access log lines for this frontend (when [log] access_log is set)
   bool dontlognull = false;             // no line for connections that sent no request
+  HttpRulesConfig rules;                // acl, http_request, http_response
+  std::vector<UseBackendConfig> use_backend;  // first match wins, else default_backend
   SourcePosition where;
   KeyPositions positions;
 };

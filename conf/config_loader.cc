@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "conf/config_rules.h"
 #include "conf/config_schema.h"
 #include "conf/did_you_mean.h"
 #include "conf/proxy_values.h"
@@ -413,6 +414,7 @@ void check_proxy(Config& config, Diagnostics& d) {
     for (const auto& server : b.servers) check_server_address(config, server, d);
     check_observe(b, d);
   }
+  compile_http_rules(config, d);
 }
 
 }  // namespace

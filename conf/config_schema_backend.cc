@@ -91,6 +91,7 @@ TableSchema<BackendConfig> backend_schema() {
       .optional("redispatch", boolean(&BackendConfig::redispatch))
       .optional("health_check", health_check_table())
       .optional("server", table_array(&BackendConfig::servers, server_schema()));
+  add_http_rule_keys(s);
   return s;
 }
 

@@ -172,6 +172,7 @@ TableSchema<FrontendConfig> frontend_schema() {
                                                                 return "'" + text + "' is not one of httplog, httpslog";
                                                               }))
       .optional("tls", frontend_tls_table());
+  add_http_rule_keys(s);
   return s;
 }
 

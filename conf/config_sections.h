@@ -25,6 +25,9 @@ FieldSpec<BackendConfig> health_check_table();
 // [frontend.tls] and a server's `tls` table (config_schema_tls.cc).
 FieldSpec<FrontendConfig> frontend_tls_table();
 FieldSpec<ServerConfig> server_tls_table();
+// acl, http_request, http_response (and a frontend's use_backend): config_schema_rules.cc.
+void add_http_rule_keys(TableSchema<FrontendConfig>& s);
+void add_http_rule_keys(TableSchema<BackendConfig>& s);
 
 // A [[port]], [[frontend]], [[backend]] or server name.
 std::string convert_name(const std::string& text, std::string& out);

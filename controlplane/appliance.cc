@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "controlplane/appliance_state.h"
+#include "controlplane/worker_clock.h"
 #include "controlplane/console/command_registry.h"
 #include "controlplane/console/console_commands.h"
 #include "controlplane/control_loop.h"
@@ -198,7 +199,8 @@ int run_on_ports(const conf::Config& config, const BootOptions& options) {
   }
   // Declared before the pool so that the snapshots outlive every worker reading them.
   ProxyService proxy(config, dataplane::build_proxy_snapshot(
-                                 config, 1, static_cast<uint32_t>(config.dataplane.workers.size())));
+                                 config, 1, static_cast<uint32_t>(config.dataplane.workers.size()), nullptr,
+                                 worker_to_wall_offset_us()));
   dataplane::WorkerPool workers(config, ports.ports, ports.pools, &routes, random_secret(), proxy.current());
   proxy.attach(workers);
   const int status = serve(config, options, ports, routes, workers, proxy);

@@ -184,7 +184,8 @@ void HealthService::publish_if_changed(int64_t) {
   const auto states = scheduler_.runtime_states();
   const uint64_t version = proxy_.current()->version + 1;
   std::string error = proxy_.publish(
-      dataplane::build_proxy_snapshot(config_, version, static_cast<uint32_t>(workers_.size()), &states));
+      dataplane::build_proxy_snapshot(config_, version, static_cast<uint32_t>(workers_.size()), &states,
+                                      proxy_.current()->wall_offset_us));
   if (!error.empty()) {
     log_error("health: cannot publish server states: " + error);
     return;

@@ -25,7 +25,14 @@ HttpProxy::HttpProxy(TcpStack& stack, rte_mempool* pool, const ProxySnapshot* sn
       wheel_(stack.now_us() / 1000),
       request_head_(std::make_unique<HttpRequestHead>()),
       response_head_(std::make_unique<HttpResponseHead>()),
-      rewrite_(std::make_unique<char[]>(kRewriteCapacity)) {
+      rewrite_(std::make_unique<char[]>(kRewriteCapacity)),
+      rules_(std::make_unique<rules::HttpRuleRunner>()) {
+  // The worker pool sizes these before any worker runs; a proxy built
+  // alone (tests, benchmarks) sizes them itself.
+  if (counters_.frontend_rule_hits.size() != snapshot_->frontends.size() ||
+      counters_.backend_rule_hits.size() != snapshot_->backends.size()) {
+    size_rule_hits(*snapshot_, counters_);
+  }
   balancers_.reserve(snapshot_->backends.size());
   for (std::size_t b = 0; b < snapshot_->backends.size(); ++b) {
     balancers_.emplace_back(seed + b * 0x9e3779b97f4a7c15ull);

@@ -25,6 +25,7 @@
 #include "dataplane/proxy/proxy_counters.h"
 #include "dataplane/proxy/proxy_session_info.h"
 #include "dataplane/proxy/proxy_snapshot.h"
+#include "dataplane/rules/http_rule_runner.h"
 #include "dataplane/tcp/tcp_application.h"
 #include "dataplane/tcp/tcp_settings.h"
 #include "dataplane/tls/tls_stream.h"
@@ -165,6 +166,7 @@ class HttpProxy final : public TcpApplication {
     // it may be replayed after it may have reached a server.
     bool request_idempotent = false;
     bool counted_on_server = false;  // this request is in its server's `total` already
+    bool l7_retry_disabled = false;  // an http_request disable-l7-retry rule applied
     uint8_t client_version_minor = 1;
     uint16_t retries = 0;
     uint16_t status = 0;
@@ -226,7 +228,7 @@ class HttpProxy final : public TcpApplication {
   void read_request(Session& s);
   // The request line as far as it goes, for logging a head that did not parse.
   void record_unparsed_request_line(Session& s);
-  void request_head_complete(Session& s, const HttpRequestHead& head, uint32_t head_length);
+  void request_head_complete(Session& s, HttpRequestHead& head, uint32_t head_length);
   // "METHOD target HTTP/1.x" for the access log, truncated to its room.
   void record_request_line(Session& s, const HttpRequestHead& head);
   // What the rest of the exchange needs to know of the request head.
@@ -266,7 +268,7 @@ class HttpProxy final : public TcpApplication {
   void read_response(Session& s);
   // 100 Continue, 103 Early Hints: passed on as they are.
   void forward_interim_response(Session& s, const HttpResponseHead& head);
-  void response_head_complete(Session& s, const HttpResponseHead& head);
+  void response_head_complete(Session& s, HttpResponseHead& head);
   void expect_response_body(Session& s, const HttpResponseHead& head);
   void start_tunnel(Session& s);
   void pump_response_body(Session& s);
@@ -330,6 +332,17 @@ class HttpProxy final : public TcpApplication {
   // (HAProxy reuses one per server and thread the same way).
   void remember_server_session(ServerLink& link);
   void forget_server_sessions();
+
+  // HTTP rules (http_proxy_rules.cc). Each returns false when a rule
+  // answered the client itself (redirect, deny, return, a failed rewrite).
+  bool apply_request_rules(Session& s, HttpRequestHead& head, uint32_t head_length);
+  bool apply_response_rules(Session& s, HttpResponseHead& head);
+  bool answer_request_verdict(Session& s, const rules::RuleVerdict& v, bool backend_rule, uint32_t head_length);
+  // A rule's own answer (redirect, return, deny with a body): the client
+  // connection stays open afterwards when it can.
+  void reply_local(Session& s, uint16_t status, std::string_view head, std::string_view body, char who, char phase,
+                   uint32_t head_length);
+  rules::MessageFacts facts_for(const Session& s) const;
 
   // Sessions and head buffers (http_proxy_sessions.cc).
   Session* new_session();
@@ -408,6 +421,7 @@ class HttpProxy final : public TcpApplication {
   std::unique_ptr<HttpRequestHead> request_head_;
   std::unique_ptr<HttpResponseHead> response_head_;
   std::unique_ptr<char[]> rewrite_;
+  std::unique_ptr<rules::HttpRuleRunner> rules_;
 };
 
 }  // namespace dplb::dataplane

@@ -31,7 +31,7 @@ void HttpProxy::connect(Session& s) {
     // never sends a request again once a connection to the server was
     // established (`retries` counts connection attempts; L7 retries are
     // opt-in), so dplb's replay is limited to what RFC 9110 9.2.2 allows.
-    if (s.request_done && s.request_idempotent && s.pending_head != nullptr) {
+    if (s.request_done && s.request_idempotent && !s.l7_retry_disabled && s.pending_head != nullptr) {
       s.replay = rte_pktmbuf_clone(s.pending_head, pool_);
     }
     send_request(s);

@@ -112,7 +112,7 @@ void HttpProxy::record_unparsed_request_line(Session& s) {
   s.request_line_length = static_cast<uint16_t>(n);
 }
 
-void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, uint32_t head_length) {
+void HttpProxy::request_head_complete(Session& s, HttpRequestHead& head, uint32_t head_length) {
   ++s.requests;
   s.head_done_us = now_us_;
   counters_.frontends[s.frontend].requests.increment();
@@ -127,6 +127,7 @@ void HttpProxy::request_head_complete(Session& s, const HttpRequestHead& head, u
   }
   note_request_head(s, head);
   s.backend = static_cast<uint16_t>(frontend(s).backend);
+  if (!apply_request_rules(s, head, head_length)) return;
   s.key = balance_key(s, head);
   if (!rewrite_request_head(s, head)) return;
   s.inbound = chain_trim_front(s.inbound, head_length);

@@ -64,7 +64,7 @@ void HttpProxy::read_response(Session& s) {
       bad_response(s);
       return;
     }
-    const HttpResponseHead& head = *response_head_;
+    HttpResponseHead& head = *response_head_;
     link.inbound = chain_trim_front(link.inbound, static_cast<uint32_t>(r.head_length));
     // The parsed head points into the buffer; a buffer given back keeps its
     // bytes until it is taken again, and nothing takes one before the head
@@ -93,12 +93,13 @@ void HttpProxy::forward_interim_response(Session& s, const HttpResponseHead& hea
   }
 }
 
-void HttpProxy::response_head_complete(Session& s, const HttpResponseHead& head) {
+void HttpProxy::response_head_complete(Session& s, HttpResponseHead& head) {
   if (head.upgrade && !s.upgrade) {
     // A switch of protocols nobody asked for: the client could not follow it.
     bad_response(s);
     return;
   }
+  if (!apply_response_rules(s, head)) return;
   s.response_head_done = true;
   s.response_us = now_us_;
   s.status = head.status;
@@ -271,7 +272,7 @@ void HttpProxy::reset_exchange(Session& s) {
   s.server = kNoIndex;
   s.request_done = s.response_head_done = s.response_done = false;
   s.request_is_head = s.upgrade = s.waiting_on_client = s.redispatch = s.response_until_close = false;
-  s.request_idempotent = s.counted_on_server = false;
+  s.request_idempotent = s.counted_on_server = s.l7_retry_disabled = false;
   s.server_keep_alive = true;
   s.retries = 0;
   s.status = 0;

@@ -46,6 +46,11 @@ struct alignas(64) FrontendCounters {
   Counter bytes_out;          // to clients
   Counter client_aborts;      // cli_abrt
   std::array<Counter, kStatusClasses> responses;  // hrsp_1xx .. hrsp_other
+  // HTTP rules.
+  Counter denied_requests;    // dreq: http_request deny
+  Counter denied_responses;   // dresp: http_response deny
+  Counter intercepted;        // intercepted_req: answered by a redirect or return rule
+  Counter rewrite_failures;   // wrew: a rewrite did not fit (500)
   // TLS binds (show tls).
   Counter tls_sessions_current;  // gauge: TLS connections open, handshaking or established
   Counter tls_handshakes_full;
@@ -69,6 +74,9 @@ struct alignas(64) BackendCounters {
   Counter client_aborts;
   Counter server_aborts;      // srv_abrt
   std::array<Counter, kStatusClasses> responses;
+  Counter denied_requests;    // dreq: this backend's http_request deny
+  Counter denied_responses;   // dresp
+  Counter rewrite_failures;   // wrew
 };
 
 struct alignas(64) ServerCounters {
@@ -98,6 +106,9 @@ struct ProxyCounters {
   std::vector<FrontendCounters> frontends;
   std::vector<BackendCounters> backends;
   std::vector<std::vector<ServerCounters>> servers;  // [backend][server]
+  // Per rule of each frontend and backend (HttpRuleSet's order): how often it applied.
+  std::vector<std::vector<Counter>> frontend_rule_hits;
+  std::vector<std::vector<Counter>> backend_rule_hits;
   Counter log_records_lost;  // the access-log ring was full
   Counter tls_failure_logs_suppressed;  // handshake failures beyond the log rate, counted but not logged
   Counter sessions;          // gauge: sessions this worker holds

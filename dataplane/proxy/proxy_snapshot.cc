@@ -58,9 +58,10 @@ std::vector<uint16_t> ProxySnapshot::listen_ports() const {
 
 std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     const conf::Config& config, uint64_t version, uint32_t workers,
-    const std::vector<std::vector<ServerRuntimeState>>* states) {
+    const std::vector<std::vector<ServerRuntimeState>>* states, int64_t wall_offset_us) {
   auto snapshot = std::make_unique<ProxySnapshot>();
   snapshot->version = version;
+  snapshot->wall_offset_us = wall_offset_us;
   snapshot->workers = std::max<uint32_t>(workers, 1);
   snapshot->access_log = !config.log.access_log.empty();
   for (std::size_t b = 0; b < config.backends.size(); ++b) {
@@ -95,6 +96,7 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     backend.reuse = bc.http_reuse;
     backend.retries = bc.retries;
     backend.redispatch = bc.redispatch;
+    backend.rules = bc.rules.compiled;
     snapshot->backends.push_back(std::move(backend));
   }
   for (const conf::FrontendConfig& fc : config.frontends) {
@@ -119,10 +121,32 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     f.log = fc.log;
     f.dontlognull = fc.dontlognull;
     for (uint16_t status : kEmittedStatuses) f.error_pages[status] = default_error_page(status);
+    // A deny rule without a body answers its status's page; HAProxy's
+    // errorfiles replace those too.
+    auto deny_pages = [&f](const std::shared_ptr<const rules::HttpRuleSet>& set) {
+      if (set == nullptr) return;
+      for (const auto* list : {&set->request, &set->response}) {
+        for (const rules::HttpRule& r : *list) {
+          if (r.action == rules::HttpRuleAction::deny && r.head.empty() && !f.error_pages.count(r.status)) {
+            f.error_pages[r.status] = default_error_page(r.status);
+          }
+        }
+      }
+    };
+    deny_pages(fc.rules.compiled);
+    for (const conf::BackendConfig& bc : config.backends) deny_pages(bc.rules.compiled);
     for (const auto& [status, file] : fc.errorfiles) f.error_pages[status] = file.contents;
+    f.rules = fc.rules.compiled;
     snapshot->frontends.push_back(std::move(f));
   }
   return snapshot;
+}
+
+void size_rule_hits(const ProxySnapshot& snapshot, ProxyCounters& counters) {
+  counters.frontend_rule_hits.clear();
+  counters.backend_rule_hits.clear();
+  for (const auto& f : snapshot.frontends) counters.frontend_rule_hits.emplace_back(f.rules ? f.rules->rule_count() : 0);
+  for (const auto& b : snapshot.backends) counters.backend_rule_hits.emplace_back(b.rules ? b.rules->rule_count() : 0);
 }
 
 }  // namespace dplb::dataplane

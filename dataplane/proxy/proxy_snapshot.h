@@ -20,6 +20,8 @@
 #include "conf/config.h"
 #include "dataplane/balancing/backend_table.h"
 #include "dataplane/http/http_request_head.h"
+#include "dataplane/proxy/proxy_counters.h"
+#include "dataplane/rules/http_rule.h"
 
 namespace dplb::dataplane {
 
@@ -46,6 +48,9 @@ struct ProxyBackend {
   conf::HttpReuse reuse = conf::HttpReuse::safe;
   uint32_t retries = 3;
   bool redispatch = true;
+  // http_request / http_response rules, compiled when the configuration
+  // loaded and shared by every version; null: none.
+  std::shared_ptr<const rules::HttpRuleSet> rules;
 
   ProxyBackend(const BalancerSettings& s, std::vector<BalancerServer> servers_for_table)
       : table(s, std::move(servers_for_table)) {}
@@ -67,6 +72,9 @@ struct ProxyFrontend {
   bool dontlognull = false;
   bool httpslog = false;  // log_format = "httpslog": the TLS fields after the request
   std::map<uint16_t, std::string> error_pages;  // every status dplb emits: errorfile or built-in
+  // acl, http_request, http_response and use_backend rules (null: none),
+  // shared by every version like the backends' rules.
+  std::shared_ptr<const rules::HttpRuleSet> rules;
 
   const std::string& error_page(uint16_t status) const;
 };
@@ -85,6 +93,7 @@ struct ProxySnapshot {
   HttpLimits limits;
   bool access_log = false;
   uint32_t workers = 1;
+  int64_t wall_offset_us = 0;  // wall clock minus the workers' clock, for %Ts in rule values
 
   // The frontend bound to local address:port (a specific address wins over
   // a wildcard), or -1.
@@ -100,7 +109,10 @@ struct ProxySnapshot {
 // absent the configuration's weights apply and every server is usable.
 std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     const conf::Config& config, uint64_t version, uint32_t workers,
-    const std::vector<std::vector<ServerRuntimeState>>* states = nullptr);
+    const std::vector<std::vector<ServerRuntimeState>>* states = nullptr, int64_t wall_offset_us = 0);
+
+// Gives `counters` a hit counter per rule of each frontend and backend.
+void size_rule_hits(const ProxySnapshot& snapshot, ProxyCounters& counters);
 
 // A limit shared by `workers` workers, each enforcing its part (rounded up,
 // so the sum is never below the limit); 0 stays unlimited.

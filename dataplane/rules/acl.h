@@ -54,7 +54,9 @@ struct CompiledRegex {
   ~CompiledRegex();
 };
 
-// Per-worker scratch for regular-expression matches.
+// Per-worker scratch for regular-expression matches: room for the whole
+// match and the \1..\9 groups replace-header refers to.
+inline constexpr uint32_t kRegexCaptures = 10;
 class RegexScratch {
  public:
   RegexScratch();

@@ -237,11 +237,11 @@ void AclTable::predefine(std::string_view name, std::string_view text) {
 
 std::optional<RuleError> AclTable::define(std::string_view name, std::string_view text) {
   if (!valid_acl_name(name)) {
-    return RuleError{1, "'" + std::string(name) + "' is not a valid ACL name (letters, digits, '_', '.', ':', '-')"};
+    return RuleError{0, "'" + std::string(name) + "' is not a valid ACL name (letters, digits, '_', '.', ':', '-')"};
   }
   auto it = by_name_.find(name);
   if (it != by_name_.end() && groups_[it->second].predefined) {
-    return RuleError{1, "'" + std::string(name) + "' is a predefined ACL and cannot be redefined"};
+    return RuleError{0, "'" + std::string(name) + "' is a predefined ACL and cannot be redefined"};
   }
   Acl acl;
   bool response_only = false;

@@ -114,7 +114,7 @@ std::string_view match_method_name(MatchMethod m) {
 
 CompiledRegex::~CompiledRegex() { pcre2_code_free(code); }
 
-RegexScratch::RegexScratch() : data_(pcre2_match_data_create(1, nullptr)) {}
+RegexScratch::RegexScratch() : data_(pcre2_match_data_create(kRegexCaptures, nullptr)) {}
 RegexScratch::~RegexScratch() { pcre2_match_data_free(data_); }
 
 bool Acl::matches(const MessageFacts& m, RegexScratch& scratch) const {

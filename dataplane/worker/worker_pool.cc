@@ -41,6 +41,7 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
       std::vector<std::size_t> servers;
       for (const auto& b : proxy->backends) servers.push_back(b.servers.size());
       slot->proxy_counters->size_for(proxy->frontends.size(), servers);
+      size_rule_hits(*proxy, *slot->proxy_counters);
     }
     WorkerLinks links;
     links.control = slot->channel.get();

@@ -828,8 +828,8 @@ TEST(ConfigProxy, SchemaDocumentsEveryProxyKey) {
     if (doc.section == "[[backend.server]]") server.push_back(doc.key);
     if (doc.section == "[log]") log.push_back(doc.key);
   }
-  EXPECT_EQ(frontend.size(), 12u);  // [frontend.tls] has its own section
-  EXPECT_EQ(backend.size(), 10u);  // `server` is the [[backend.server]] table
+  EXPECT_EQ(frontend.size(), 13u);  // [frontend.tls] has its own section
+  EXPECT_EQ(backend.size(), 11u);  // `server` is the [[backend.server]] table
   EXPECT_EQ(server, (std::vector<std::string>{"name", "address", "weight", "maxconn", "backup", "check", "check_port", "slowstart"}));
   EXPECT_NE(std::find(log.begin(), log.end(), "access_log"), log.end());
 }
