@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "conf/config_rules.h"
 #include "dataplane/http/http_error_page.h"
 #include "tests/sim/proxy_sim.h"
 
@@ -265,6 +266,61 @@ TEST_F(HttpProxySim, GetForwardsResponseAndRewritesRequestHead) {
   EXPECT_EQ(frontend_counters().requests.get(), 1u);
   EXPECT_EQ(frontend_counters().responses[1].get(), 1u);
   EXPECT_EQ(server_counters(0).responses[1].get(), 1u);
+}
+
+TEST_F(HttpProxySim, RulesRedirectRewriteAndAddResponseHeaders) {
+  auto& rules = config_.frontends[0].rules;
+  rules.acls.push_back({"is_old", "path_beg /old", {}});
+  conf::HttpRuleConfig redirect;
+  redirect.spec.action = rules::HttpRuleAction::redirect;
+  redirect.spec.redirect = rules::RedirectKind::prefix;
+  redirect.spec.redirect_to = "https://example.org";
+  redirect.spec.code = 301;
+  redirect.spec.condition = "is_old";
+  redirect.positions = {{"action", {}}, {"prefix", {}}, {"code", {}}, {"if", {}}};
+  rules.http_request.push_back(redirect);
+  conf::HttpRuleConfig add;
+  add.spec.action = rules::HttpRuleAction::set_header;
+  add.spec.name = "X-Client";
+  add.spec.value = "%ci:%[path]";
+  add.positions = {{"action", {}}, {"name", {}}, {"value", {}}};
+  rules.http_request.push_back(add);
+  conf::HttpRuleConfig hsts;
+  hsts.spec.action = rules::HttpRuleAction::set_header;
+  hsts.spec.name = "Strict-Transport-Security";
+  hsts.spec.value = "max-age=63072000";
+  hsts.spec.condition = "{ status 200 }";
+  hsts.positions = {{"action", {}}, {"name", {}}, {"value", {}}, {"if", {}}};
+  rules.http_response.push_back(hsts);
+  conf::Diagnostics d("test");
+  conf::compile_http_rules(config_, d);
+  ASSERT_FALSE(d.has_errors()) << d.formatted().front();
+  ASSERT_NE(rules.compiled, nullptr);
+  start(ServerBehaviour{ServerMode::echo_head});
+
+  const int c = request(get("/old/page?x=1"));
+  auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].head.start_line, "HTTP/1.1 301 Moved Permanently");
+  EXPECT_EQ(responses[0].head.field("location"), "https://example.org/old/page?x=1");
+  EXPECT_EQ(server(0).requests().size(), 0u);
+
+  const int c2 = request(get("/new"));
+  responses = parse_responses(client_->received(c2));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].head.start_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(responses[0].head.field("strict-transport-security"), "max-age=63072000");
+  ASSERT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(0).requests()[0].head.field("x-client"), "10.0.0.1:/new");
+
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log_termination(log[0]), "LR");
+  EXPECT_EQ(log[0].status, 301);
+  EXPECT_EQ(frontend_counters().intercepted.get(), 1u);
+  EXPECT_EQ(counters_.frontend_rule_hits[0][0].get(), 1u);
+  EXPECT_EQ(counters_.frontend_rule_hits[0][1].get(), 1u);
+  EXPECT_EQ(counters_.frontend_rule_hits[0][2].get(), 1u);
 }
 
 TEST_F(HttpProxySim, WithoutForwardforTheHeadIsLeftAlone) {
