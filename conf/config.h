@@ -251,6 +251,7 @@ struct AclLine {
 struct HttpRuleConfig {
   rules::HttpRuleSpec spec;
   std::string file;  // deny/return: the body's file, as written (spec.body holds its contents)
+  bool action_known = true;  // false: the action was missing or misspelt, already reported; nothing else is checked
   SourcePosition where;
   KeyPositions positions;
 };

@@ -1,5 +1,7 @@
 #include "conf/config_render.h"
 
+#include <cctype>
+#include <cstdio>
 #include <sstream>
 
 #include "conf/proxy_values.h"
@@ -11,10 +13,35 @@ namespace {
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20 || u == 0x7f) {
+      // A return body may hold any byte; TOML strings name control bytes by code.
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", u);
+      out += escaped;
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
+}
+
+// A table key: bare when TOML allows it, quoted otherwise.
+std::string key(const std::string& s) {
+  bool bare = !s.empty();
+  for (char c : s) {
+    bare = bare && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+  }
+  return bare ? s : quoted(s);
 }
 
 template <class List, class Render>
@@ -150,6 +177,75 @@ void render_frontend_tls(std::ostream& o, const FrontendTlsConfig& t) {
   if (t.timeout_handshake) o << "timeout_handshake = " << duration(*t.timeout_handshake) << "\n";
 }
 
+// `acl = { name = "text", name2 = ["text", "text"] }`: the lines of one
+// name come together, as the loader read them.
+void render_acls(std::ostream& o, const HttpRulesConfig& r) {
+  if (r.acls.empty()) return;
+  o << "acl = {";
+  const char* separator = " ";
+  for (std::size_t i = 0; i < r.acls.size();) {
+    std::size_t end = i + 1;
+    while (end < r.acls.size() && r.acls[end].name == r.acls[i].name) ++end;
+    o << separator << key(r.acls[i].name) << " = ";
+    if (end - i == 1) {
+      o << quoted(r.acls[i].text);
+    } else {
+      o << "[";
+      for (std::size_t k = i; k < end; ++k) o << (k > i ? ", " : "") << quoted(r.acls[k].text);
+      o << "]";
+    }
+    separator = ", ";
+    i = end;
+  }
+  o << " }\n";
+}
+
+void render_condition(std::ostream& o, const std::string& condition, bool unless) {
+  if (!condition.empty()) o << (unless ? "unless = " : "if = ") << quoted(condition) << "\n";
+}
+
+void render_rule(std::ostream& o, const std::string& header, const HttpRuleConfig& rule) {
+  using A = rules::HttpRuleAction;
+  const rules::HttpRuleSpec& s = rule.spec;
+  o << "\n" << header << "\naction = " << quoted(rules::http_rule_action_name(s.action)) << "\n";
+  switch (s.action) {
+    case A::redirect:
+      o << rules::redirect_kind_name(s.redirect) << " = " << quoted(s.redirect_to) << "\n"
+        << "code = " << s.code << "\n";
+      if (s.drop_query) o << "drop_query = true\n";
+      break;
+    case A::deny:
+    case A::return_response:
+      if (s.status != 0) o << "status = " << s.status << "\n";
+      if (!s.content_type.empty()) o << "content_type = " << quoted(s.content_type) << "\n";
+      if (!rule.file.empty()) {
+        o << "file = " << quoted(rule.file) << "\n";
+      } else if (s.has_body) {
+        o << "body = " << quoted(s.body) << "\n";
+      }
+      break;
+    case A::set_header:
+    case A::add_header:
+      o << "name = " << quoted(s.name) << "\nvalue = " << quoted(s.value) << "\n";
+      break;
+    case A::del_header: o << "name = " << quoted(s.name) << "\n"; break;
+    case A::replace_header:
+      o << "name = " << quoted(s.name) << "\nmatch = " << quoted(s.match) << "\nvalue = " << quoted(s.value) << "\n";
+      break;
+    case A::set_path:
+    case A::set_query: o << "value = " << quoted(s.value) << "\n"; break;
+    case A::disable_l7_retry: break;
+  }
+  render_condition(o, s.condition, s.unless);
+}
+
+// The rule lists are sub-tables, so they follow every plain key of their
+// [[frontend]] or [[backend]].
+void render_rule_lists(std::ostream& o, const std::string& section, const HttpRulesConfig& r) {
+  for (const auto& rule : r.http_request) render_rule(o, "[[" + section + ".http_request]]", rule);
+  for (const auto& rule : r.http_response) render_rule(o, "[[" + section + ".http_response]]", rule);
+}
+
 void render_frontends(std::ostream& o, const Config& c) {
   // Timeouts left unset are left out: they inherit at run time, and
   // printing the inherited value would load back as a written one.
@@ -173,7 +269,13 @@ void render_frontends(std::ostream& o, const Config& c) {
       << "log = " << flag(f.log) << "\n"
       << "dontlognull = " << flag(f.dontlognull) << "\n"
       << "log_format = " << quoted(f.httpslog ? "httpslog" : "httplog") << "\n";
+    render_acls(o, f.rules);
     if (f.tls) render_frontend_tls(o, *f.tls);
+    render_rule_lists(o, "frontend", f.rules);
+    for (const auto& u : f.use_backend) {
+      o << "\n[[frontend.use_backend]]\nbackend = " << quoted(u.backend) << "\n";
+      render_condition(o, u.condition, u.unless);
+    }
   }
 }
 
@@ -236,8 +338,10 @@ void render_backends(std::ostream& o, const Config& c) {
     o << "http_reuse = " << quoted(http_reuse_name(b.http_reuse)) << "\n"
       << "retries = " << b.retries << "\n"
       << "redispatch = " << flag(b.redispatch) << "\n";
+    render_acls(o, b.rules);
     render_health_check(o, b.health_check);
     for (const auto& server : b.servers) render_server(o, server);
+    render_rule_lists(o, "backend", b.rules);
   }
 }
 

@@ -135,7 +135,7 @@ void compile_list(const std::vector<HttpRuleConfig>& list, rules::RuleContext co
   for (std::size_t i = 0; i < list.size(); ++i) {
     const HttpRuleConfig& rule = list[i];
     const std::string where = path + "[" + std::to_string(i) + "]";
-    if (!check_keys(rule, where, d)) continue;
+    if (!rule.action_known || !check_keys(rule, where, d)) continue;
     rules::HttpRule compiled;
     if (auto e = rules::compile_http_rule(rule.spec, context, &set, &compiled)) {
       const std::string key = field_key(e->first, rule);

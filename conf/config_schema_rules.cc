@@ -109,7 +109,8 @@ TableSchema<HttpRuleConfig> http_rule_schema(const std::string& header, const st
                           const auto* value = node.as_string();
                           if (value == nullptr) return report_type(d, node, p, "a string");
                           std::string problem = convert_action(value->get(), out.spec.action);
-                          if (!problem.empty()) d.error(position_of(node), p + ": " + problem);
+                          if (!problem.empty()) return d.error(position_of(node), p + ": " + problem);
+                          out.action_known = true;
                         },
                         {}})
       .optional("scheme", redirect_target(rules::RedirectKind::scheme, "redirect: a URI scheme, like \"https\""))
@@ -232,6 +233,7 @@ FieldSpec<T> rule_list(std::vector<HttpRuleConfig> HttpRulesConfig::*list, const
             for (const auto& element : *array) {
               HttpRuleConfig rule;
               rule.where = position_of(element);
+              rule.action_known = false;  // until the action key decodes
               schema.decode(*element.as_table(), rule, d);
               (out.rules.*list).push_back(std::move(rule));
             }

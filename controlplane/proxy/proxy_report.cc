@@ -73,8 +73,8 @@ void append_frontend_row(std::string& out, const ProxyView& v, std::size_t f) {
   row.set(Col::stot, t.total);
   row.set(Col::bin, t.bytes_in);
   row.set(Col::bout, t.bytes_out);
-  row.set(Col::dreq, uint64_t{0});  // dplb has no deny rules
-  row.set(Col::dresp, uint64_t{0});
+  row.set(Col::dreq, t.denied_requests);
+  row.set(Col::dresp, t.denied_responses);
   row.set(Col::ereq, t.errors);
   row.set(Col::status, std::string("OPEN"));
   row.set(Col::pid, uint64_t{1});
@@ -85,6 +85,8 @@ void append_frontend_row(std::string& out, const ProxyView& v, std::size_t f) {
   row.set(Col::req_tot, t.requests);
   row.set(Col::mode, std::string("http"));
   row.set(Col::conn_tot, t.total);
+  row.set(Col::intercepted, t.intercepted);
+  row.set(Col::wrew, t.rewrite_failures);
   row.append_to(out);
 }
 
@@ -184,8 +186,8 @@ void append_backend_row(std::string& out, const ProxyView& v, std::size_t b, con
   row.set(Col::stot, t.requests);
   row.set(Col::bin, t.bytes_in);
   row.set(Col::bout, t.bytes_out);
-  row.set(Col::dreq, uint64_t{0});
-  row.set(Col::dresp, uint64_t{0});
+  row.set(Col::dreq, t.denied_requests);
+  row.set(Col::dresp, t.denied_responses);
   row.set(Col::econ, t.connect_errors);
   row.set(Col::eresp, t.response_errors);
   row.set(Col::wretr, t.retries);
@@ -209,6 +211,7 @@ void append_backend_row(std::string& out, const ProxyView& v, std::size_t b, con
   row.set(Col::connect, servers.connects);
   row.set(Col::reuse, servers.reuses);
   row.set(Col::uweight, servers.user_weight);
+  row.set(Col::wrew, t.rewrite_failures);
   row.append_to(out);
 }
 
@@ -230,6 +233,8 @@ std::string report_frontends(const ProxyView& v) {
     out += "  requests " + n(t.requests) + "  request-errors " + n(t.errors) + "  " + responses_text(t.responses) +
            "\n";
     out += "  bytes-in " + n(t.bytes_in) + "  bytes-out " + n(t.bytes_out) + "  client-aborts " + n(t.aborts) + "\n";
+    out += "  denied-requests " + n(t.denied_requests) + "  denied-responses " + n(t.denied_responses) +
+           "  intercepted " + n(t.intercepted) + "  rewrite-failures " + n(t.rewrite_failures) + "\n";
   }
   if (out.empty()) out = "no frontends (see [[frontend]] in docs/config.md)\n";
   return out;
@@ -249,6 +254,8 @@ std::string report_backends(const ProxyView& v) {
            "  connect-errors " + n(t.connect_errors) + "  response-errors " + n(t.response_errors) + "  retries " +
            n(t.retries) + "  redispatches " + n(t.redispatches) + "  no-server " + n(t.no_server) + "\n";
     out += "  " + responses_text(t.responses) + "  bytes-in " + n(t.bytes_in) + "  bytes-out " + n(t.bytes_out) + "\n";
+    out += "  denied-requests " + n(t.denied_requests) + "  denied-responses " + n(t.denied_responses) +
+           "  rewrite-failures " + n(t.rewrite_failures) + "\n";
   }
   if (out.empty()) out = "no backends (see [[backend]] in docs/config.md)\n";
   return out;

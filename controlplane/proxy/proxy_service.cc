@@ -8,6 +8,7 @@
 #include "controlplane/control_loop.h"
 #include "controlplane/logger.h"
 #include "controlplane/proxy/proxy_report.h"
+#include "controlplane/proxy/rules_report.h"
 #include "controlplane/worker_clock.h"
 
 namespace dplb::controlplane {
@@ -143,6 +144,21 @@ void ProxyService::register_commands(CommandRegistry& registry) {
                 [this](const CommandArgs& a, CommandReply& r) { show_servers(a, r); }});
   registry.add({{"show", "stat"}, "", "HAProxy's show stat CSV: frontends, servers and backends", 0, 0,
                 [this](const CommandArgs&, CommandReply& r) { r.text += report_stat_csv(view()); }});
+  registry.add({{"show", "acl"}, "[FRONTEND|BACKEND]", "the named ACLs of each frontend and backend, as written", 0,
+                1, [this](const CommandArgs& a, CommandReply& r) {
+                  std::string problem;
+                  std::string text = report_acls(view(), a.empty() ? "" : a[0], &problem);
+                  if (!problem.empty()) return r.fail(problem);
+                  r.text += text;
+                }});
+  registry.add({{"show", "rules"}, "[FRONTEND|BACKEND]",
+                "http-request, http-response and use_backend rules in order, with hits summed over workers", 0, 1,
+                [this](const CommandArgs& a, CommandReply& r) {
+                  std::string problem;
+                  std::string text = report_rules(view(), a.empty() ? "" : a[0], &problem);
+                  if (!problem.empty()) return r.fail(problem);
+                  r.text += text;
+                }});
   CommandSpec sessions{{"show", "sess"}, "[limit N]",
                        "every worker's proxy sessions: client, frontend, server, phase, age (default limit 100)", 0,
                        2, nullptr};

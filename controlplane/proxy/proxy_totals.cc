@@ -25,6 +25,10 @@ FrontendTotals frontend_totals(const WorkerCounters& workers, std::size_t f) {
     t.bytes_in += c.bytes_in.get();
     t.bytes_out += c.bytes_out.get();
     t.aborts += c.client_aborts.get();
+    t.denied_requests += c.denied_requests.get();
+    t.denied_responses += c.denied_responses.get();
+    t.intercepted += c.intercepted.get();
+    t.rewrite_failures += c.rewrite_failures.get();
     add_responses(t.responses, c.responses);
   }
   return t;
@@ -47,6 +51,9 @@ BackendTotals backend_totals(const WorkerCounters& workers, std::size_t b) {
     t.bytes_out += c.bytes_out.get();
     t.client_aborts += c.client_aborts.get();
     t.server_aborts += c.server_aborts.get();
+    t.denied_requests += c.denied_requests.get();
+    t.denied_responses += c.denied_responses.get();
+    t.rewrite_failures += c.rewrite_failures.get();
     add_responses(t.responses, c.responses);
   }
   return t;
@@ -86,6 +93,29 @@ ServerState server_state(const dataplane::ProxyBackend& backend, std::size_t s) 
 std::size_t usable_servers(const dataplane::ProxyBackend& backend) {
   const auto& table = backend.table.servers();
   return static_cast<std::size_t>(std::count_if(table.begin(), table.end(), [](const auto& s) { return s.usable; }));
+}
+
+namespace {
+
+std::vector<uint64_t> sum_hits(const WorkerCounters& workers, std::size_t index, std::size_t rules,
+                               std::vector<std::vector<dataplane::Counter>> dataplane::ProxyCounters::*table) {
+  std::vector<uint64_t> hits(rules, 0);
+  for (const auto* w : workers) {
+    const auto& per = w->*table;
+    if (index >= per.size()) continue;
+    for (std::size_t r = 0; r < rules && r < per[index].size(); ++r) hits[r] += per[index][r].get();
+  }
+  return hits;
+}
+
+}  // namespace
+
+std::vector<uint64_t> frontend_rule_hits(const WorkerCounters& workers, std::size_t frontend, std::size_t rules) {
+  return sum_hits(workers, frontend, rules, &dataplane::ProxyCounters::frontend_rule_hits);
+}
+
+std::vector<uint64_t> backend_rule_hits(const WorkerCounters& workers, std::size_t backend, std::size_t rules) {
+  return sum_hits(workers, backend, rules, &dataplane::ProxyCounters::backend_rule_hits);
 }
 
 }  // namespace dplb::controlplane

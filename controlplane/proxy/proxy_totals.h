@@ -21,12 +21,14 @@ using WorkerCounters = std::vector<const dataplane::ProxyCounters*>;
 struct FrontendTotals {
   uint64_t current = 0, max = 0, total = 0, refused = 0, requests = 0, errors = 0, bytes_in = 0, bytes_out = 0,
            aborts = 0;
+  uint64_t denied_requests = 0, denied_responses = 0, intercepted = 0, rewrite_failures = 0;
   ResponseCounts responses{};
 };
 
 struct BackendTotals {
   uint64_t requests = 0, queue = 0, queue_max = 0, connect_errors = 0, response_errors = 0, retries = 0,
            redispatches = 0, no_server = 0, bytes_in = 0, bytes_out = 0, client_aborts = 0, server_aborts = 0;
+  uint64_t denied_requests = 0, denied_responses = 0, rewrite_failures = 0;
   ResponseCounts responses{};
 };
 
@@ -40,6 +42,11 @@ struct ServerTotals {
 FrontendTotals frontend_totals(const WorkerCounters& workers, std::size_t frontend);
 BackendTotals backend_totals(const WorkerCounters& workers, std::size_t backend);
 ServerTotals server_totals(const WorkerCounters& workers, std::size_t backend, std::size_t server);
+
+// How often each rule of a frontend's or backend's HttpRuleSet applied,
+// summed over workers, in the set's order.
+std::vector<uint64_t> frontend_rule_hits(const WorkerCounters& workers, std::size_t frontend, std::size_t rules);
+std::vector<uint64_t> backend_rule_hits(const WorkerCounters& workers, std::size_t backend, std::size_t rules);
 
 // Per server of the current snapshot: may take new traffic, and its weight.
 struct ServerState {

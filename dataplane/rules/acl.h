@@ -54,6 +54,12 @@ struct CompiledRegex {
   ~CompiledRegex();
 };
 
+// Compiles `pattern` with PCRE2 (JIT when the CPU allows). On a mistake,
+// `*problem` says PCRE2's reason and offset, and
+// `*offset` is where in the pattern, 0-based, for the caller to place.
+std::unique_ptr<CompiledRegex> compile_regex(std::string_view pattern, bool caseless, std::string* problem,
+                                             std::size_t* offset);
+
 // Per-worker scratch for regular-expression matches: room for the whole
 // match and the \1..\9 groups replace-header refers to.
 inline constexpr uint32_t kRegexCaptures = 10;

@@ -163,20 +163,11 @@ std::optional<RuleError> parse_network(const Token& t, Acl* acl) {
 }
 
 std::optional<RuleError> add_regex(const Token& t, Acl* acl) {
-  int code = 0;
-  PCRE2_SIZE offset = 0;
-  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(t.text.data()), t.text.size(),
-                                 acl->ignore_case ? PCRE2_CASELESS : 0, &code, &offset, nullptr);
-  if (re == nullptr) {
-    PCRE2_UCHAR message[256];
-    pcre2_get_error_message(code, message, sizeof(message));
-    return RuleError{t.column + offset, "regular expression '" + t.text + "': " +
-                                            reinterpret_cast<const char*>(message) + " at offset " +
-                                            std::to_string(offset)};
-  }
-  // Without JIT the interpreter still matches, only slower.
-  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-  acl->regexes.push_back(std::make_unique<CompiledRegex>(re));
+  std::string problem;
+  std::size_t offset = 0;
+  auto re = compile_regex(t.text, acl->ignore_case, &problem, &offset);
+  if (re == nullptr) return RuleError{t.column + offset, problem};
+  acl->regexes.push_back(std::move(re));
   return std::nullopt;
 }
 
@@ -227,11 +218,12 @@ AclTable::AclTable() {
 
 void AclTable::predefine(std::string_view name, std::string_view text) {
   Acl acl;
-  bool response_only = false;
+  FetchScope scope = FetchScope::any;
   // The predefined texts are ours and known to compile.
-  (void)parse_acl(text, 1, &acl, &response_only);
+  (void)parse_acl(text, 1, &acl, &scope);
   by_name_.emplace(std::string(name), static_cast<uint32_t>(groups_.size()));
-  groups_.push_back({std::string(name), true, response_only, {static_cast<uint32_t>(acls_.size())}});
+  groups_.push_back({std::string(name), true, scope == FetchScope::response, scope == FetchScope::request,
+                     {static_cast<uint32_t>(acls_.size())}});
   acls_.push_back(std::move(acl));
 }
 
@@ -244,21 +236,22 @@ std::optional<RuleError> AclTable::define(std::string_view name, std::string_vie
     return RuleError{0, "'" + std::string(name) + "' is a predefined ACL and cannot be redefined"};
   }
   Acl acl;
-  bool response_only = false;
-  if (auto e = parse_acl(text, 1, &acl, &response_only)) return e;
+  FetchScope scope = FetchScope::any;
+  if (auto e = parse_acl(text, 1, &acl, &scope)) return e;
   if (it == by_name_.end()) {
     it = by_name_.emplace(std::string(name), static_cast<uint32_t>(groups_.size())).first;
-    groups_.push_back({std::string(name), false, false, {}});
+    groups_.push_back({std::string(name), false, false, false, {}});
   }
   Group& g = groups_[it->second];
-  g.response_only = g.response_only || response_only;
+  g.needs_response = g.needs_response || scope == FetchScope::response;
+  g.needs_request = g.needs_request || scope == FetchScope::request;
   g.acls.push_back(static_cast<uint32_t>(acls_.size()));
   acls_.push_back(std::move(acl));
   return std::nullopt;
 }
 
 std::optional<RuleError> AclTable::parse_acl(std::string_view text, std::size_t column_base, Acl* acl,
-                                             bool* response_only) const {
+                                             FetchScope* scope) const {
   std::vector<Token> words;
   if (auto e = tokenize(text, column_base, &words)) return e;
   if (words.empty()) return RuleError{column_base, "an ACL needs a fetch (for example 'path_beg /api')"};
@@ -311,7 +304,7 @@ std::optional<RuleError> AclTable::parse_acl(std::string_view text, std::size_t 
   acl->fetch = info->fetch;
   // Header names compare case-insensitively; url_param names do not.
   acl->argument = info->fetch == Fetch::url_param ? argument : lowercase(argument);
-  *response_only = info->response_only;
+  *scope = info->scope;
 
   // Flags, then patterns.
   std::size_t i = 1;
@@ -412,9 +405,12 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
   std::size_t i = 0;
   auto column = [](std::size_t offset) { return offset + 1; };
   auto use_group = [&](uint32_t g, std::size_t col, std::string_view name) -> std::optional<RuleError> {
-    if (context == RuleContext::request && groups_[g].response_only) {
-      return RuleError{col, "'" + std::string(name) +
-                                "' tests the response status, which a request rule cannot see"};
+    const Group& group = groups_[g];
+    const FetchScope scope = group.needs_response ? FetchScope::response
+                             : group.needs_request ? FetchScope::request
+                                                   : FetchScope::any;
+    if (const char* problem = fetch_scope_problem(scope, context)) {
+      return RuleError{col, "'" + std::string(name) + "' " + problem};
     }
     out->alternatives.back().push_back({g, negate_next});
     negate_next = false;
@@ -449,10 +445,11 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
         return RuleError{column(i), "'{' has no matching '}' (braces need blanks around them, as in HAProxy)"};
       }
       Acl acl;
-      bool response_only = false;
-      if (auto e = parse_acl(text.substr(i + 1, close - i - 1), column(i + 1), &acl, &response_only)) return e;
+      FetchScope scope = FetchScope::any;
+      if (auto e = parse_acl(text.substr(i + 1, close - i - 1), column(i + 1), &acl, &scope)) return e;
       const auto g = static_cast<uint32_t>(groups_.size());
-      groups_.push_back({"", false, response_only, {static_cast<uint32_t>(acls_.size())}});
+      groups_.push_back({"", false, scope == FetchScope::response, scope == FetchScope::request,
+                         {static_cast<uint32_t>(acls_.size())}});
       acls_.push_back(std::move(acl));
       if (auto e = use_group(g, column(i), "{" + std::string(text.substr(i + 1, close - i - 1)) + "}")) return e;
       i = close + 1;
@@ -490,6 +487,25 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
     return RuleError{last_column, "'||' needs an ACL on its right"};
   }
   return std::nullopt;
+}
+
+std::unique_ptr<CompiledRegex> compile_regex(std::string_view pattern, bool caseless, std::string* problem,
+                                             std::size_t* offset) {
+  int code = 0;
+  PCRE2_SIZE at = 0;
+  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                 caseless ? PCRE2_CASELESS : 0, &code, &at, nullptr);
+  if (re == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(code, message, sizeof(message));
+    *offset = at;
+    *problem = "regular expression '" + std::string(pattern) + "': " + reinterpret_cast<const char*>(message) +
+               " at offset " + std::to_string(at);
+    return nullptr;
+  }
+  // Without JIT the interpreter still matches, only slower.
+  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+  return std::make_unique<CompiledRegex>(re);
 }
 
 }  // namespace dplb::rules

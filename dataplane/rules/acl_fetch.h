@@ -41,13 +41,21 @@ enum class FetchArgument : uint8_t { none, required, optional };
 // Where a rule runs; some fetches exist in one of them only.
 enum class RuleContext : uint8_t { request, response };
 
+// Which message a fetch reads when it is not the one being ruled on:
+// `status` exists only for a response, the request line only for a
+// request (a response rule sees the response's own fields).
+enum class FetchScope : uint8_t { any, request, response };
+
 struct FetchInfo {
   std::string_view name;
   Fetch fetch;
   SampleType type;
   FetchArgument argument;
-  bool response_only = false;  // `status`
+  FetchScope scope = FetchScope::any;
 };
+
+// Why a fetch of `scope` cannot be used in `context`; nullptr when it can.
+const char* fetch_scope_problem(FetchScope scope, RuleContext context);
 
 // The catalogue, for lookups and did-you-mean suggestions.
 const FetchInfo* find_fetch(std::string_view name);

@@ -57,7 +57,8 @@ class AclTable {
   struct Group {
     std::string name;  // "" for an anonymous ACL
     bool predefined = false;
-    bool response_only = false;  // uses `status`
+    bool needs_response = false;  // uses `status`
+    bool needs_request = false;   // reads the request line
     std::vector<uint32_t> acls;
   };
   const std::vector<Group>& groups() const { return groups_; }
@@ -65,7 +66,7 @@ class AclTable {
 
  private:
   std::optional<RuleError> parse_acl(std::string_view text, std::size_t column_base, Acl* out,
-                                     bool* response_only) const;
+                                     FetchScope* scope) const;
   void predefine(std::string_view name, std::string_view text);
   bool group_matches(uint32_t group, const MessageFacts& m, RegexScratch& scratch) const;
 

@@ -3,9 +3,6 @@
 // as log-format, replace-header's regex by PCRE2, and deny/return answers
 // built once.
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include <array>
 
 #include "conf/did_you_mean.h"
@@ -198,18 +195,10 @@ std::optional<std::pair<RuleField, RuleError>> compile_http_rule(const HttpRuleS
       out->text = std::string(action) + " " + spec.name;
       if (spec.action == HttpRuleAction::replace_header) {
         if (spec.match.empty()) return fail(RuleField::match, "replace-header needs match (a regular expression)");
-        int code = 0;
-        PCRE2_SIZE offset = 0;
-        pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(spec.match.data()), spec.match.size(), 0, &code,
-                                       &offset, nullptr);
-        if (re == nullptr) {
-          PCRE2_UCHAR message[256];
-          pcre2_get_error_message(code, message, sizeof(message));
-          return fail(RuleField::match, "bad regular expression: " + std::string(reinterpret_cast<char*>(message)),
-                      offset + 1);
-        }
-        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-        out->match = std::make_unique<CompiledRegex>(re);
+        std::string problem;
+        std::size_t offset = 0;
+        out->match = compile_regex(spec.match, false, &problem, &offset);
+        if (out->match == nullptr) return fail(RuleField::match, problem, offset + 1);
         out->text += " " + quoted(spec.match);
       }
       if (spec.action != HttpRuleAction::del_header) {

@@ -120,9 +120,8 @@ std::optional<RuleError> LogFormat::compile(std::string_view text, RuleContext c
       if (info->argument == FetchArgument::none && paren != std::string_view::npos) {
         return RuleError{column + 2 + paren, "'" + std::string(spelled) + "' takes no argument"};
       }
-      if (info->response_only && context == RuleContext::request) {
-        return RuleError{column + 2, "'" + std::string(spelled) +
-                                         "' is the response status, which a request rule cannot see"};
+      if (const char* problem = fetch_scope_problem(info->scope, context)) {
+        return RuleError{column + 2, "'" + std::string(spelled) + "' " + problem};
       }
       FormatPart p;
       p.variable = FormatVariable::sample;

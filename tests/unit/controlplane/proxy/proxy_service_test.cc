@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "controlplane/proxy/access_log_writer.h"
+#include "conf/config_loader.h"
 #include "controlplane/proxy/proxy_report.h"
+#include "controlplane/proxy/rules_report.h"
 #include "controlplane/proxy/proxy_service.h"
 #include "controlplane/proxy/snapshot_history.h"
 #include "dataplane/proxy/proxy_counters.h"
@@ -190,6 +192,10 @@ class ProxyReports : public testing::Test {
     f0.bytes_in.add(1000);
     f1.bytes_out.add(5000);
     f1.client_aborts.add(1);
+    f0.denied_requests.add(4);
+    f1.denied_requests.add(1);
+    f1.intercepted.add(3);
+    f0.rewrite_failures.add(2);
     auto& b = workers_[1].backends[0];
     b.requests.add(600);
     b.queue_current.add(4);
@@ -240,7 +246,8 @@ TEST_F(ProxyReports, FrontendsSumWorkersAndTakeTheLargestMaximum) {
             "frontend http-in  bind *:80,10.99.1.2:8080  backend static  maxconn 1000\n"
             "  sessions 5  sessions-max 9  sessions-total 150  refused 0\n"
             "  requests 600  request-errors 2  1xx 0  2xx 590  3xx 0  4xx 0  5xx 10  other 0\n"
-            "  bytes-in 1000  bytes-out 5000  client-aborts 1\n");
+            "  bytes-in 1000  bytes-out 5000  client-aborts 1\n"
+            "  denied-requests 5  denied-responses 0  intercepted 3  rewrite-failures 2\n");
 }
 
 TEST_F(ProxyReports, BackendsShowAlgorithmAndUsableServers) {
@@ -284,7 +291,7 @@ TEST_F(ProxyReports, StatCsvRowsLineUpWithTheHeader) {
     EXPECT_EQ(fields.back(), "-");
   }
   const std::string& fe = lines[1];
-  EXPECT_EQ(fe.rfind("http-in,FRONTEND,,,5,9,1000,150,1000,5000,0,0,2,", 0), 0u) << fe;
+  EXPECT_EQ(fe.rfind("http-in,FRONTEND,,,5,9,1000,150,1000,5000,5,0,2,", 0), 0u) << fe;
   EXPECT_EQ(column(fe, "status"), "OPEN");
   EXPECT_EQ(column(fe, "type"), "0");
   EXPECT_EQ(column(fe, "pid"), "1");
@@ -293,6 +300,9 @@ TEST_F(ProxyReports, StatCsvRowsLineUpWithTheHeader) {
   EXPECT_EQ(column(fe, "hrsp_2xx"), "590");
   EXPECT_EQ(column(fe, "hrsp_5xx"), "10");
   EXPECT_EQ(column(fe, "rate"), "");
+  EXPECT_EQ(column(fe, "dreq"), "5");
+  EXPECT_EQ(column(fe, "intercepted"), "3");
+  EXPECT_EQ(column(fe, "wrew"), "2");
 
   const std::string& srv1 = lines[2];
   EXPECT_EQ(srv1.rfind("static,srv1,", 0), 0u);
@@ -333,6 +343,60 @@ TEST_F(ProxyReports, StatCsvRowsLineUpWithTheHeader) {
   EXPECT_EQ(lines[6].rfind("dynamic,BACKEND,", 0), 0u);
   EXPECT_EQ(column(lines[6], "iid"), "3");
   EXPECT_EQ(column(lines[6], "algo"), "random");
+}
+
+TEST(RulesReports, ShowAclAndShowRulesWithHitsSummedOverWorkers) {
+  const char* text =
+      "[dataplane]\nworkers = [1, 2]\ncontrol_lcore = 0\nhugepages = false\nmemory_mb = 256\n"
+      "[[port]]\nname = \"p\"\ndevice = \"net_null0\"\naddress = \"10.99.1.2/24\"\n"
+      "[[frontend]]\nname = \"http_front\"\nbind = [\"*:80\"]\ndefault_backend = \"web\"\n"
+      "acl = { is_api = \"path_beg /api\", lan = [\"src 10.0.0.0/8\", \"src 192.168.0.0/16\"] }\n"
+      "[[frontend.http_request]]\naction = \"deny\"\nif = \"{ path_beg /admin } !lan\"\n"
+      "[[frontend.http_response]]\naction = \"del-header\"\nname = \"Server\"\n"
+      "[[frontend.use_backend]]\nbackend = \"api\"\nif = \"is_api\"\n"
+      "[[backend]]\nname = \"web\"\n[[backend.server]]\nname = \"w1\"\naddress = \"10.99.1.11:80\"\n"
+      "[[backend]]\nname = \"api\"\n[[backend.server]]\nname = \"a1\"\naddress = \"10.99.1.21:80\"\n"
+      "[[backend.http_request]]\naction = \"disable-l7-retry\"\nif = \"METH_POST\"\n";
+  conf::LoadResult loaded = conf::load_config_text(text, "dplb.toml");
+  ASSERT_TRUE(loaded.config) << loaded.diagnostics.formatted().front();
+  auto snap = dataplane::build_proxy_snapshot(*loaded.config, 1, 2);
+  dataplane::ProxyCounters workers[2];
+  for (auto& w : workers) {
+    w.size_for(1, {1, 1});
+    dataplane::size_rule_hits(*snap, w);
+  }
+  workers[0].frontend_rule_hits[0][0].add(5);  // deny
+  workers[1].frontend_rule_hits[0][0].add(2);
+  workers[1].frontend_rule_hits[0][1].add(9);  // del-header
+  workers[0].frontend_rule_hits[0][2].add(4);  // use_backend
+  workers[1].backend_rule_hits[1][0].add(1);
+  ProxyView v{*loaded.config, *snap, {&workers[0], &workers[1]}, 0};
+
+  std::string problem;
+  EXPECT_EQ(report_rules(v, "http_front", &problem),
+            "frontend http_front\n"
+            "    #  list                  hits  rule\n"
+            "    0  http-request             7  deny deny_status 403 if { path_beg /admin } !lan\n"
+            "    0  http-response            9  del-header Server\n"
+            "    0  use_backend              4  use_backend api if is_api\n");
+  EXPECT_EQ(problem, "");
+  const std::string all = report_rules(v, "", &problem);
+  EXPECT_NE(all.find("backend api\n"), std::string::npos) << all;
+  EXPECT_NE(all.find("    0  http-request             1  disable-l7-retry if METH_POST\n"), std::string::npos) << all;
+  EXPECT_EQ(all.find("backend web"), std::string::npos) << all;  // no rule, not listed in the overview
+  EXPECT_EQ(report_rules(v, "web", &problem), "backend web: no rule\n");
+
+  const std::string acls = report_acls(v, "http_front", &problem);
+  EXPECT_EQ(acls.rfind("frontend http_front\n"
+                       "  line 14    is_api               path_beg /api\n"
+                       "  line 14    lan                  src 10.0.0.0/8\n"
+                       "  line 14    lan                  src 192.168.0.0/16\n"
+                       "predefined: ", 0),
+            0u)
+      << acls;
+
+  EXPECT_EQ(report_rules(v, "http_frnt", &problem), "");
+  EXPECT_EQ(problem, "no frontend or backend 'http_frnt'; did you mean: http_front");
 }
 
 TEST(HttplogNames, ResolvedFromTheSnapshot) {
