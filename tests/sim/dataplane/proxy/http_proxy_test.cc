@@ -18,6 +18,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -321,6 +322,190 @@ TEST_F(HttpProxySim, RulesRedirectRewriteAndAddResponseHeaders) {
   EXPECT_EQ(counters_.frontend_rule_hits[0][0].get(), 1u);
   EXPECT_EQ(counters_.frontend_rule_hits[0][1].get(), 1u);
   EXPECT_EQ(counters_.frontend_rule_hits[0][2].get(), 1u);
+}
+
+// A rule as the loader would hand it over: the spec and the keys it was
+// written with (the checks look at which keys a rule has).
+conf::HttpRuleConfig rule(rules::HttpRuleAction action, std::initializer_list<const char*> keys,
+                          const std::function<void(rules::HttpRuleSpec&)>& fill) {
+  conf::HttpRuleConfig r;
+  r.spec.action = action;
+  fill(r.spec);
+  r.positions["action"] = {};
+  for (const char* k : keys) r.positions[k] = {};
+  if (!r.spec.condition.empty()) r.positions[r.spec.unless ? "unless" : "if"] = {};
+  return r;
+}
+
+conf::UseBackendConfig use_backend(const std::string& backend, const std::string& condition) {
+  conf::UseBackendConfig u;
+  u.backend = backend;
+  u.condition = condition;
+  u.positions = {{"backend", {}}, {"if", {}}};
+  return u;
+}
+
+TEST_F(HttpProxySim, RulesDenyAndReturnAnswerThemselvesAndKeepAliveGoesOn) {
+  using A = rules::HttpRuleAction;
+  auto& rules = config_.frontends[0].rules;
+  rules.http_request.push_back(rule(A::deny, {}, [](rules::HttpRuleSpec& s) { s.condition = "{ path_beg /admin }"; }));
+  rules.http_request.push_back(rule(A::return_response, {"status", "content_type", "body"}, [](rules::HttpRuleSpec& s) {
+    s.status = 503;
+    s.content_type = "text/plain";
+    s.body = "down for maintenance\n";
+    s.has_body = true;
+    s.condition = "{ path /down }";
+  }));
+  rules.http_request.push_back(rule(A::deny, {"status", "content_type", "body"}, [](rules::HttpRuleSpec& s) {
+    s.status = 429;
+    s.content_type = "application/json";
+    s.body = "{\"error\":\"slow down\"}";
+    s.has_body = true;
+    s.condition = "{ hdr_cnt(x-flood) gt 0 }";
+  }));
+  conf::Diagnostics d("test");
+  conf::compile_http_rules(config_, d);
+  ASSERT_FALSE(d.has_errors()) << d.formatted().front();
+  start();
+
+  // A return answers on a kept-alive connection, which then carries a
+  // request to the server as if nothing happened.
+  const int c = client_->open();
+  client_->send(c, get("/down"));
+  ASSERT_TRUE(client_->wait_responses(c, 1, 2'000'000));
+  client_->send(c, get("/up"));
+  ASSERT_TRUE(client_->wait_responses(c, 2, 2'000'000));
+  auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].head.start_line, "HTTP/1.1 503 Service Unavailable");
+  EXPECT_EQ(responses[0].head.field("content-type"), "text/plain");
+  EXPECT_EQ(responses[0].head.field("content-length"), "21");
+  EXPECT_EQ(responses[0].body, "down for maintenance\n");
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_EQ(responses[1].body, "server1");
+  EXPECT_FALSE(client_->conn(c).done());
+  // The rules run again on the second request of the connection.
+  client_->send(c, get("/admin/users"));
+  ASSERT_TRUE(client_->wait_responses(c, 3, 2'000'000));
+  responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[2].status, 403);
+  EXPECT_NE(responses[2].body.find("403 Forbidden"), std::string::npos) << responses[2].body;
+  ASSERT_TRUE(sim_->run_until([&] { return client_->conn(c).done(); }, 2'000'000));  // a deny closes
+
+  const int flood = request(get("/", "X-Flood: 1\r\n"));
+  responses = parse_responses(client_->received(flood));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 429);
+  EXPECT_EQ(responses[0].head.field("content-type"), "application/json");
+  EXPECT_EQ(responses[0].body, "{\"error\":\"slow down\"}");
+
+  ASSERT_EQ(server(0).requests().size(), 1u);  // only /up got through
+  EXPECT_EQ(server(0).requests()[0].head.start_line, "GET /up HTTP/1.1");
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log_termination(log[0]), "LR");
+  EXPECT_EQ(log[0].status, 503);
+  EXPECT_EQ(log_termination(log[1]), "--");
+  EXPECT_EQ(log_termination(log[2]), "PR");
+  EXPECT_EQ(log[2].status, 403);
+  EXPECT_EQ(log_termination(log[3]), "PR");
+  EXPECT_EQ(frontend_counters().denied_requests.get(), 2u);
+  EXPECT_EQ(frontend_counters().intercepted.get(), 1u);
+  EXPECT_EQ(counters_.frontend_rule_hits[0][0].get(), 1u);
+  EXPECT_EQ(counters_.frontend_rule_hits[0][1].get(), 1u);
+  EXPECT_EQ(counters_.frontend_rule_hits[0][2].get(), 1u);
+}
+
+TEST_F(HttpProxySim, RulesSwitchContentToThreeBackendsAndRewriteOnTheWay) {
+  using A = rules::HttpRuleAction;
+  // Three server hosts (start() makes one per server of the first
+  // backend); "app" (the default) sends to the first only, the others being
+  // its idle backups, "api" to the second, "static" to the third.
+  config_ = sim_proxy_config(3);
+  config_.backends[0].servers[1].backup = true;
+  config_.backends[0].servers[2].backup = true;
+  for (const auto& [name, host] : {std::pair<const char*, uint32_t>{"api", 1}, {"static", 2}}) {
+    conf::BackendConfig b = config_.backends[0];
+    b.servers.resize(1);
+    b.name = name;
+    b.servers[0].name = std::string(name) + "1";
+    b.servers[0].address = conf::Endpoint{conf::Ipv4Address{ProxySim::server_address(host)}, 80};
+    config_.backends.push_back(b);
+  }
+  auto& front = config_.frontends[0];
+  front.rules.acls.push_back({"is_api", "path_beg /api /v1", {}});
+  front.rules.acls.push_back({"is_static", "path_end .css .js", {}});
+  front.rules.acls.push_back({"is_static", "hdr(host) -i static.example.com", {}});
+  front.use_backend.push_back(use_backend("api", "is_api"));
+  front.use_backend.push_back(use_backend("static", "is_static"));
+  front.rules.http_request.push_back(rule(A::replace_header, {"name", "match", "value"}, [](rules::HttpRuleSpec& s) {
+    s.name = "User-Agent";
+    s.match = "^curl/([0-9.]+)$";
+    s.value = "cli/\\1";
+  }));
+  auto& api = config_.backends[1].rules;
+  api.http_request.push_back(rule(A::set_header, {"name", "value"}, [](rules::HttpRuleSpec& s) {
+    s.name = "X-Backend";
+    s.value = "%b via %f";
+  }));
+  api.http_request.push_back(rule(A::set_path, {"value"}, [](rules::HttpRuleSpec& s) { s.value = "/internal%[path]"; }));
+  api.http_request.push_back(rule(A::set_query, {"value"}, [](rules::HttpRuleSpec& s) {
+    s.value = "";
+    s.condition = "{ url_param(debug) 1 }";
+  }));
+  api.http_response.push_back(rule(A::del_header, {"name"}, [](rules::HttpRuleSpec& s) { s.name = "Server"; }));
+  api.http_response.push_back(rule(A::add_header, {"name", "value"}, [](rules::HttpRuleSpec& s) {
+    s.name = "X-Served-By";
+    s.value = "api";
+  }));
+  conf::Diagnostics d("test");
+  conf::compile_http_rules(config_, d);
+  ASSERT_FALSE(d.has_errors()) << d.formatted().front();
+  ServerBehaviour b{ServerMode::custom};
+  b.custom = [](const SimRequest& r) {
+    const std::string body = r.head.start_line + "|" + r.head.field("x-backend").value_or("") + "|" +
+                             r.head.field("user-agent").value_or("");
+    return "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  start(b);
+
+  // One kept-alive client connection, four requests, three backends.
+  const int c = client_->open();
+  const std::vector<std::string> sent = {
+      get("/api/users?debug=1", "User-Agent: curl/8.1.2\r\n"), get("/site.css"),
+      "GET / HTTP/1.1\r\nHost: STATIC.example.com\r\n\r\n", get("/index.html", "User-Agent: Mozilla/5.0\r\n")};
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    client_->send(c, sent[i]);
+    ASSERT_TRUE(client_->wait_responses(c, i + 1, 2'000'000)) << sent[i];
+  }
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 4u) << client_->received(c);
+  EXPECT_EQ(responses[0].body, "GET /internal/api/users HTTP/1.1|api via web|cli/8.1.2");
+  EXPECT_EQ(responses[0].head.count("server"), 0u);
+  EXPECT_EQ(responses[0].head.field("x-served-by"), "api");
+  EXPECT_EQ(responses[1].body, "GET /site.css HTTP/1.1||");
+  EXPECT_EQ(responses[1].head.field("server"), "nginx");
+  EXPECT_EQ(responses[2].body, "GET / HTTP/1.1||");
+  EXPECT_EQ(responses[3].body, "GET /index.html HTTP/1.1||Mozilla/5.0");
+  EXPECT_EQ(server(0).requests().size(), 1u);  // app
+  EXPECT_EQ(server(1).requests().size(), 1u);  // api
+  EXPECT_EQ(server(2).requests().size(), 2u);  // static
+
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].backend, 1);
+  EXPECT_EQ(log[1].backend, 2);
+  EXPECT_EQ(log[2].backend, 2);
+  EXPECT_EQ(log[3].backend, 0);
+  const auto& hits = counters_.frontend_rule_hits[0];
+  const auto& set = *config_.frontends[0].rules.compiled;
+  EXPECT_EQ(hits[0].get(), 4u);  // a hit is a rule whose condition held; replace-header has none
+  EXPECT_EQ(hits[set.use_backend_base()].get(), 1u);      // use_backend api
+  EXPECT_EQ(hits[set.use_backend_base() + 1].get(), 2u);  // use_backend static
+  EXPECT_EQ(counters_.backend_rule_hits[1][2].get(), 1u);  // set-query on debug=1
+  EXPECT_EQ(counters_.backends[1].requests.get(), 1u);
+  EXPECT_EQ(counters_.backends[2].requests.get(), 2u);
 }
 
 TEST_F(HttpProxySim, WithoutForwardforTheHeadIsLeftAlone) {
