@@ -405,6 +405,10 @@ http {{
         location = /headers {{
             return 200 "xff=$http_x_forwarded_for proto=$http_x_forwarded_proto port=$http_x_forwarded_port connection=$http_connection\\n";
         }}
+        # What HTTP rules changed on the way (tests/integration/test_rules.py).
+        location /rules/ {{
+            return 200 "uri=$uri args=$args start=$http_x_request_start ua=$http_user_agent\\n";
+        }}
         # Large files written by tests.
         location /files/ {{
             alias {d}/www/;

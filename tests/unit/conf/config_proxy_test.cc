@@ -849,6 +849,13 @@ TEST(ConfigExamples, LabExamplesServeTheReferenceBackend) {
     EXPECT_EQ(servers, (std::vector<std::string>{"server1 10.99.2.11:80", "server2 10.99.2.12:80",
                                                  "server3 10.99.2.13:80"}))
         << name;
+    // The reference's two conditional lines, as rules rather than comments.
+    ASSERT_TRUE(c.frontends[0].rules.compiled) << name;
+    ASSERT_EQ(c.frontends[0].rules.compiled->request.size(), 1u) << name;
+    EXPECT_EQ(c.frontends[0].rules.compiled->request[0].text, "redirect scheme https code 301 if !{ ssl_fc }");
+    ASSERT_TRUE(c.backends[0].rules.compiled) << name;
+    ASSERT_EQ(c.backends[0].rules.compiled->request.size(), 1u) << name;
+    EXPECT_EQ(c.backends[0].rules.compiled->request[0].text, "disable-l7-retry if METH_POST");
   }
 }
 

@@ -808,9 +808,10 @@ TEST(ConfigExamples, LabExamplesShareTheReferenceVirtualRouter) {
     ASSERT_EQ(v.virtual_addresses.size(), 1u) << lab.file;
     EXPECT_EQ(v.virtual_addresses[0].to_string(), "10.99.1.10/24") << lab.file;
     ASSERT_EQ(c.frontends.size(), 1u) << lab.file;
-    ASSERT_EQ(c.frontends[0].bind.size(), 1u) << lab.file;
-    EXPECT_EQ(c.frontends[0].bind[0].address.to_string(), "10.99.1.10") << lab.file;
+    ASSERT_EQ(c.frontends[0].bind.size(), 2u) << lab.file;  // :80 and :443 on the virtual address
+    for (const auto& bind : c.frontends[0].bind) EXPECT_EQ(bind.address.to_string(), "10.99.1.10") << lab.file;
     EXPECT_EQ(c.frontends[0].bind[0].port, 80) << lab.file;
+    EXPECT_EQ(c.frontends[0].bind[1].port, 443) << lab.file;
   }
 }
 
