@@ -14,8 +14,9 @@
 namespace dplb::rules {
 
 struct MessageFacts {
-  // The request line (requests and responses alike: HAProxy lets response
-  // rules test the request's method and path).
+  // The request line; empty for a response, whose rules may not use the
+  // fetches that read it (FetchScope::request): the request head is gone
+  // by the time the response arrives.
   std::string_view method;
   std::string_view target;
   uint8_t version_minor = 1;

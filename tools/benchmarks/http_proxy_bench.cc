@@ -31,6 +31,8 @@
 // Arguments (all optional): --requests=N (keep-alive, default 400000)
 // --close-requests=N (default 100000) --connections=C (default 32)
 // --warmup=N (default 5000) --mode=keepalive|close --no-baseline
+// --rules: keep-alive with the frontend's 20 HTTP rules (http_rules_bench.h)
+// against none, and each rule's own cost
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -53,6 +55,7 @@
 #include "tools/benchmarks/bench_clock.h"
 #include "tools/benchmarks/bench_eal.h"
 #include "tools/benchmarks/bench_tcp_stack.h"
+#include "tools/benchmarks/http_rules_bench.h"
 #include "tools/benchmarks/in_memory_wire.h"
 #include "tools/benchmarks/received_burst.h"
 #include "tools/benchmarks/virtual_clock.h"
@@ -466,7 +469,7 @@ class HttpServer final : public TcpApplication {
 
 // The lab's proxy configuration, as tests/integration/test_http.py writes it
 // (without forwardfor, as tools/bench http runs both load balancers).
-dplb::conf::Config proxy_config() {
+dplb::conf::Config proxy_config(bool with_rules) {
   dplb::conf::Config config;
   config.tcp.time_wait = dplb::conf::Duration{kTimeWaitMs * 1000};
   dplb::conf::FrontendConfig f;
@@ -474,6 +477,7 @@ dplb::conf::Config proxy_config() {
   f.bind.push_back({dplb::conf::Ipv4Address{kProxyFront}, 80});
   f.default_backend = "web_servers";
   f.timeout_client = dplb::conf::Duration{30'000'000};
+  if (with_rules) f.rules.compiled = dplb::bench::twenty_rules();
   config.frontends.push_back(f);
   dplb::conf::BackendConfig b;
   b.name = "web_servers";
@@ -671,10 +675,10 @@ void report_failures(bool finished, const HttpClient& client_app, uint64_t bad, 
 // The warm-up and the measured part are one run: the measured part
 // continues on the same connections and pools.
 Result run(rte_mempool* pool, bool with_proxy, bool close_mode, uint32_t concurrency, uint64_t warmup,
-           uint64_t requests) {
+           uint64_t requests, bool with_rules = false) {
   Result r;
   const unsigned free_before = rte_mempool_avail_count(pool);
-  const dplb::conf::Config config = proxy_config();
+  const dplb::conf::Config config = proxy_config(with_rules);
   const std::unique_ptr<const ProxySnapshot> snapshot = build_proxy_snapshot(config, 1, 1);
   ProxyCounters proxy_counters;
   proxy_counters.size_for(snapshot->frontends.size(), {snapshot->backends[0].servers.size()});
@@ -707,6 +711,7 @@ struct Options {
   uint32_t connections = 32;
   std::string mode = "keepalive,close";
   bool baseline = true;
+  bool rules = false;
 };
 
 // Fills `o` from the command line; false (usage or complaint printed) when
@@ -721,10 +726,11 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (const char* v = option_value(a, "--connections=")) o.connections = static_cast<uint32_t>(std::stoul(v));
     else if (const char* v = option_value(a, "--mode=")) o.mode = v;
     else if (a == "--no-baseline") o.baseline = false;
+    else if (a == "--rules") o.rules = true;
     else {
       std::fprintf(stderr,
                    "usage: http_proxy_bench [--requests=N] [--close-requests=N] [--warmup=N] [--connections=C]\n"
-                   "                        [--mode=keepalive|close] [--no-baseline]\n");
+                   "                        [--mode=keepalive|close] [--no-baseline] [--rules]\n");
       return false;
     }
   }
@@ -776,6 +782,30 @@ bool report_mode(rte_mempool* pool, const Options& o, bool close_mode) {
   return ok;
 }
 
+// The cost of a frontend's 20 rules: the proxy alone per keep-alive
+// request without rules and with them, in alternating runs (the median of
+// three each, so one disturbed run does not decide), then each rule alone.
+bool report_rules(rte_mempool* pool, const Options& o) {
+  std::vector<double> none, twenty;
+  for (int round = 0; round < 3; ++round) {
+    for (const bool with_rules : {false, true}) {
+      const Result r = run(pool, true, false, o.connections, o.warmup, o.requests, with_rules);
+      if (!r.ok || r.mbufs_leaked != 0) {
+        std::fprintf(stderr, "http_proxy_bench: rules run failed (leaked mbufs: %ld)\n", r.mbufs_leaked);
+        return false;
+      }
+      (with_rules ? twenty : none).push_back(tsc_to_ns(r.proxy_cycles) / static_cast<double>(r.requests));
+    }
+  }
+  std::sort(none.begin(), none.end());
+  std::sort(twenty.begin(), twenty.end());
+  std::printf("http keep-alive, proxy stack + HttpProxy alone: %.0f ns per request without rules, %.0f ns with 20"
+              " (median of 3 runs each)\n", none[1], twenty[1]);
+  std::printf("rules, 20 in the frontend: %.0f ns per request over none (goal: at most 150)\n", twenty[1] - none[1]);
+  dplb::bench::print_per_rule_figures(200'000);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -788,6 +818,11 @@ int main(int argc, char** argv) {
   std::printf("# %u client connections, 40 us virtual round trip per link, wrk's GET / and nginx's 8-byte answer\n",
               o.connections);
   bool ok = true;
+  if (o.rules) {
+    ok = report_rules(pool, o);
+    dplb::bench::stop_bench_eal(pool);
+    return ok ? 0 : 1;
+  }
   for (const bool close_mode : {false, true}) {
     if (o.mode.find(close_mode ? "close" : "keepalive") == std::string::npos) continue;
     ok = report_mode(pool, o, close_mode) && ok;
