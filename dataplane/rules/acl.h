@@ -85,8 +85,6 @@ struct Acl {
   std::vector<Ipv4Network> networks;
   std::vector<std::unique_ptr<CompiledRegex>> regexes;
   std::string text;  // as written, for show acl
-
-  bool matches(const MessageFacts& m, RegexScratch& scratch) const;
 };
 
 }  // namespace dplb::rules

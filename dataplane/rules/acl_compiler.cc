@@ -221,10 +221,61 @@ void AclTable::predefine(std::string_view name, std::string_view text) {
   FetchScope scope = FetchScope::any;
   // The predefined texts are ours and known to compile.
   (void)parse_acl(text, 1, &acl, &scope);
-  by_name_.emplace(std::string(name), static_cast<uint32_t>(groups_.size()));
+  const auto g = static_cast<uint32_t>(groups_.size());
+  by_name_.emplace(std::string(name), g);
   groups_.push_back({std::string(name), true, scope == FetchScope::response, scope == FetchScope::request,
-                     {static_cast<uint32_t>(acls_.size())}});
+                     {add_acl(std::move(acl))}});
+  set_span(g);
+}
+
+uint32_t AclTable::add_acl(Acl&& acl) {
+  Probe p;
+  p.match = probe_function(acl.fetch, acl.method, acl.ignore_case);
+  p.argument_size = static_cast<uint32_t>(acl.argument.size());
+  p.argument_offset = static_cast<uint32_t>(text_.size());
+  text_ += acl.argument;
+  switch (acl.method) {
+    case MatchMethod::integer:
+    case MatchMethod::len:
+      p.first_pattern = static_cast<uint32_t>(integers_.size());
+      p.pattern_count = static_cast<uint32_t>(acl.integers.size());
+      integers_.insert(integers_.end(), acl.integers.begin(), acl.integers.end());
+      break;
+    case MatchMethod::ip:
+      p.first_pattern = static_cast<uint32_t>(networks_.size());
+      p.pattern_count = static_cast<uint32_t>(acl.networks.size());
+      networks_.insert(networks_.end(), acl.networks.begin(), acl.networks.end());
+      break;
+    case MatchMethod::reg:
+      p.first_pattern = static_cast<uint32_t>(regexes_.size());
+      p.pattern_count = static_cast<uint32_t>(acl.regexes.size());
+      for (const auto& re : acl.regexes) regexes_.push_back(re->code);
+      break;
+    default:
+      p.first_pattern = static_cast<uint32_t>(strings_.size());
+      p.pattern_count = static_cast<uint32_t>(acl.strings.size());
+      for (const std::string& s : acl.strings) {
+        strings_.push_back({static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(s.size())});
+        text_ += s;
+      }
+      break;
+  }
+  probes_.push_back(p);
   acls_.push_back(std::move(acl));
+  return static_cast<uint32_t>(acls_.size() - 1);
+}
+
+void AclTable::set_span(uint32_t group) {
+  if (spans_.size() <= group) spans_.resize(group + 1);
+  const std::vector<uint32_t>& acls = groups_[group].acls;
+  if (acls.size() == 1) {
+    spans_[group] = {acls[0], 1};
+    return;
+  }
+  // A name defined again: its lines move to the end of members_ (the old
+  // run stays unused; this happens only while the configuration loads).
+  spans_[group] = {static_cast<uint32_t>(members_.size()), static_cast<uint32_t>(acls.size())};
+  members_.insert(members_.end(), acls.begin(), acls.end());
 }
 
 std::optional<RuleError> AclTable::define(std::string_view name, std::string_view text) {
@@ -242,11 +293,12 @@ std::optional<RuleError> AclTable::define(std::string_view name, std::string_vie
     it = by_name_.emplace(std::string(name), static_cast<uint32_t>(groups_.size())).first;
     groups_.push_back({std::string(name), false, false, false, {}});
   }
+  const uint32_t index = add_acl(std::move(acl));
   Group& g = groups_[it->second];
   g.needs_response = g.needs_response || scope == FetchScope::response;
   g.needs_request = g.needs_request || scope == FetchScope::request;
-  g.acls.push_back(static_cast<uint32_t>(acls_.size()));
-  acls_.push_back(std::move(acl));
+  g.acls.push_back(index);
+  set_span(it->second);
   return std::nullopt;
 }
 
@@ -397,8 +449,8 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
                                            Condition* out) {
   out->unless = unless;
   out->text = std::string(text);
-  out->alternatives.clear();
-  out->alternatives.emplace_back();
+  // OR of ANDs while parsing; flattened into terms_ once it is whole.
+  std::vector<std::vector<ConditionTerm>> alternatives(1);
   bool negate_next = false;
   std::size_t negate_column = 0;
   std::size_t last_column = 1;
@@ -412,7 +464,7 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
     if (const char* problem = fetch_scope_problem(scope, context)) {
       return RuleError{col, "'" + std::string(name) + "' " + problem};
     }
-    out->alternatives.back().push_back({g, negate_next});
+    alternatives.back().push_back({g, negate_next});
     negate_next = false;
     return std::nullopt;
   };
@@ -449,8 +501,8 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
       if (auto e = parse_acl(text.substr(i + 1, close - i - 1), column(i + 1), &acl, &scope)) return e;
       const auto g = static_cast<uint32_t>(groups_.size());
       groups_.push_back({"", false, scope == FetchScope::response, scope == FetchScope::request,
-                         {static_cast<uint32_t>(acls_.size())}});
-      acls_.push_back(std::move(acl));
+                         {add_acl(std::move(acl))}});
+      set_span(g);
       if (auto e = use_group(g, column(i), "{" + std::string(text.substr(i + 1, close - i - 1)) + "}")) return e;
       i = close + 1;
       continue;
@@ -460,10 +512,10 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
     const std::string_view word = text.substr(i, end - i);
     if (word == "||" || word == "or") {
       if (negate_next) return RuleError{negate_column, "'!' must be followed by an ACL"};
-      if (out->alternatives.back().empty()) {
+      if (alternatives.back().empty()) {
         return RuleError{column(i), "'" + std::string(word) + "' needs an ACL on its left"};
       }
-      out->alternatives.emplace_back();
+      alternatives.emplace_back();
     } else if (word == "}") {
       return RuleError{column(i), "'}' without a '{' before it"};
     } else {
@@ -482,10 +534,16 @@ std::optional<RuleError> AclTable::compile(std::string_view text, bool unless, R
     i = end;
   }
   if (negate_next) return RuleError{negate_column, "'!' must be followed by an ACL"};
-  if (out->alternatives.back().empty()) {
-    if (out->alternatives.size() == 1) return RuleError{1, "the condition is empty"};
+  if (alternatives.back().empty()) {
+    if (alternatives.size() == 1) return RuleError{1, "the condition is empty"};
     return RuleError{last_column, "'||' needs an ACL on its right"};
   }
+  out->first_term = static_cast<uint32_t>(terms_.size());
+  for (std::vector<ConditionTerm>& all : alternatives) {
+    all.back().ends_alternative = true;
+    terms_.insert(terms_.end(), all.begin(), all.end());
+  }
+  out->term_count = static_cast<uint32_t>(terms_.size()) - out->first_term;
   return std::nullopt;
 }
 

@@ -27,8 +27,6 @@ constexpr std::array<FetchInfo, 19> kFetches{{
     {"always_false", Fetch::always_false, SampleType::boolean, FetchArgument::none},
 }};
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
 }  // namespace
 
 const char* fetch_scope_problem(FetchScope scope, RuleContext context) {
@@ -52,14 +50,6 @@ const FetchInfo* find_fetch(std::string_view name) {
 std::size_t fetch_count() { return kFetches.size(); }
 const FetchInfo& fetch_at(std::size_t i) { return kFetches[i]; }
 
-bool ascii_iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::string_view target_path(std::string_view target) {
   if (!target.empty() && target.front() != '/') {
     // absolute-form (RFC 9112 3.2.2): skip scheme://authority.
@@ -77,32 +67,6 @@ std::string_view target_path(std::string_view target) {
 std::string_view target_query(std::string_view target) {
   const auto q = target.find('?');
   return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-}
-
-bool integer_sample(Fetch fetch, std::string_view argument, const MessageFacts& m, int64_t* out) {
-  switch (fetch) {
-    case Fetch::hdr_cnt: {
-      int64_t n = 0;
-      for (std::size_t i = 0; i < m.field_count; ++i) {
-        if (argument.empty() || ascii_iequal(m.fields[i].name, argument)) ++n;
-      }
-      *out = n;
-      return true;
-    }
-    case Fetch::src: *out = m.src; return true;
-    case Fetch::dst: *out = m.dst; return true;
-    case Fetch::src_port: *out = m.src_port; return true;
-    case Fetch::dst_port: *out = m.dst_port; return true;
-    case Fetch::ssl_fc: *out = m.tls ? 1 : 0; return true;
-    case Fetch::status:
-      if (m.status == 0) return false;
-      *out = m.status;
-      return true;
-    case Fetch::always_true: *out = 1; return true;
-    case Fetch::always_false: *out = 0; return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace dplb::rules

@@ -68,14 +68,26 @@ template <class F>
 bool for_each_string_sample(Fetch fetch, std::string_view argument, const MessageFacts& m, F&& f);
 
 // The integer, address or boolean sample; false when there is none.
-bool integer_sample(Fetch fetch, std::string_view argument, const MessageFacts& m, int64_t* out);
+inline bool integer_sample(Fetch fetch, std::string_view argument, const MessageFacts& m, int64_t* out);
 
 // The path of a request target: origin-form up to '?', or the path part of
 // an absolute-form target ("/" when it has none).
 std::string_view target_path(std::string_view target);
 std::string_view target_query(std::string_view target);
 
-bool ascii_iequal(std::string_view a, std::string_view b);
+// Inline: every header lookup runs it once per field, and most names
+// differ in length.
+inline bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
 
 }  // namespace dplb::rules
 

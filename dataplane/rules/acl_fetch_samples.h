@@ -71,4 +71,30 @@ bool for_each_string_sample(Fetch fetch, std::string_view argument, const Messag
   }
 }
 
+inline bool integer_sample(Fetch fetch, std::string_view argument, const MessageFacts& m, int64_t* out) {
+  switch (fetch) {
+    case Fetch::hdr_cnt: {
+      int64_t n = 0;
+      for (std::size_t i = 0; i < m.field_count; ++i) {
+        if (argument.empty() || ascii_iequal(m.fields[i].name, argument)) ++n;
+      }
+      *out = n;
+      return true;
+    }
+    case Fetch::src: *out = m.src; return true;
+    case Fetch::dst: *out = m.dst; return true;
+    case Fetch::src_port: *out = m.src_port; return true;
+    case Fetch::dst_port: *out = m.dst_port; return true;
+    case Fetch::ssl_fc: *out = m.tls ? 1 : 0; return true;
+    case Fetch::status:
+      if (m.status == 0) return false;
+      *out = m.status;
+      return true;
+    case Fetch::always_true: *out = 1; return true;
+    case Fetch::always_false: *out = 0; return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace dplb::rules

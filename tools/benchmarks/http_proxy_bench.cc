@@ -32,6 +32,7 @@
 // --close-requests=N (default 100000) --connections=C (default 32)
 // --warmup=N (default 5000) --mode=keepalive|close --no-baseline
 // --rules: keep-alive with the frontend's 20 HTTP rules (http_rules_bench.h)
+// --with-rules: the modes' proxy runs with those rules (one variant alone, to profile)
 // against none, and each rule's own cost (--rule-iterations=N evaluations
 // each, default 200000; 0 skips them)
 
@@ -713,6 +714,7 @@ struct Options {
   std::string mode = "keepalive,close";
   bool baseline = true;
   bool rules = false;
+  bool with_rules = false;  // the modes' runs with the 20 rules (to profile them)
   uint64_t rule_iterations = 200'000;  // per rule, for the figures of each rule alone
 };
 
@@ -729,12 +731,13 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (const char* v = option_value(a, "--mode=")) o.mode = v;
     else if (a == "--no-baseline") o.baseline = false;
     else if (a == "--rules") o.rules = true;
+    else if (a == "--with-rules") o.with_rules = true;
     else if (const char* v = option_value(a, "--rule-iterations=")) o.rule_iterations = std::stoull(v);
     else {
       std::fprintf(stderr,
                    "usage: http_proxy_bench [--requests=N] [--close-requests=N] [--warmup=N] [--connections=C]\n"
                    "                        [--mode=keepalive|close] [--no-baseline] [--rules]\n"
-                   "                        [--rule-iterations=N]\n");
+                   "                        [--rule-iterations=N] [--with-rules]\n");
       return false;
     }
   }
@@ -751,7 +754,7 @@ bool report_mode(rte_mempool* pool, const Options& o, bool close_mode) {
   const char* name = close_mode ? "close" : "keepalive";
   const uint64_t n = close_mode ? o.close_requests : o.requests;
   const char* label = close_mode ? "new connection per request" : "keep-alive";
-  const Result p = run(pool, true, close_mode, o.connections, o.warmup, n);
+  const Result p = run(pool, true, close_mode, o.connections, o.warmup, n, o.with_rules);
   Result d;
   if (o.baseline) d = run(pool, false, close_mode, o.connections, o.warmup, n);
   bool ok = true;
