@@ -10,6 +10,7 @@
 #include "conf/device_name.h"
 #include "conf/diagnostics.h"
 #include "conf/duration.h"
+#include "conf/retry_policy.h"
 #include "conf/mac_address.h"
 #include "conf/ipv4_address.h"
 #include "dataplane/rules/http_rule.h"
@@ -283,8 +284,13 @@ struct BackendConfig {
   std::optional<Duration> timeout_queue;   // unset: timeout_connect
   std::optional<Duration> timeout_tunnel;  // unset: the larger of timeout_client and timeout_server
   HttpReuse http_reuse = HttpReuse::safe;
-  uint32_t retries = 3;         // connection attempts after the first, on connect errors
-  bool redispatch = true;       // the last retry may go to another server
+  uint32_t retries = 3;         // attempts after the first: connection retries and L7 retries
+  bool redispatch = true;       // the last connection retry, and every L7 retry, may go to another server
+  RetryOn retry_on;             // HAProxy's retry-on; default conn-failure
+  uint64_t retry_buffer = 16384;  // requests larger than this (head + body) are not retried
+  Duration timeout_per_try{0};    // 0: timeout_server; else a response-timeout retry after this long
+  RetryNonIdempotent retry_non_idempotent = RetryNonIdempotent::never;
+  std::string idempotency_key_header = "Idempotency-Key";
   HealthCheckConfig health_check;
   std::vector<ServerConfig> servers;
   HttpRulesConfig rules;  // acl, http_request, http_response

@@ -337,7 +337,15 @@ void render_backends(std::ostream& o, const Config& c) {
     if (b.timeout_tunnel) o << "timeout_tunnel = " << duration(*b.timeout_tunnel) << "\n";
     o << "http_reuse = " << quoted(http_reuse_name(b.http_reuse)) << "\n"
       << "retries = " << b.retries << "\n"
-      << "redispatch = " << flag(b.redispatch) << "\n";
+      << "redispatch = " << flag(b.redispatch) << "\n"
+      << "retry_on = [";
+    const std::vector<std::string> words = format_retry_on(b.retry_on);
+    for (std::size_t i = 0; i < words.size(); ++i) o << (i ? ", " : "") << quoted(words[i]);
+    o << "]\n"
+      << "retry_buffer = " << quoted(format_size(b.retry_buffer)) << "\n"
+      << "timeout_per_try = " << duration(b.timeout_per_try) << "\n"
+      << "retry_non_idempotent = " << quoted(retry_non_idempotent_name(b.retry_non_idempotent)) << "\n"
+      << "idempotency_key_header = " << quoted(b.idempotency_key_header) << "\n";
     render_acls(o, b.rules);
     render_health_check(o, b.health_check);
     for (const auto& server : b.servers) render_server(o, server);

@@ -74,6 +74,75 @@ std::string convert_http_reuse(const std::string& text, HttpReuse& out) {
                                     http_reuse_name);
 }
 
+FieldSpec<BackendConfig> retry_on_list() {
+  return {"array of strings",
+          "none, conn-failure, empty-response, junk-response, response-timeout, 0rtt-rejected, "
+          "all-retryable-errors, 401 403 404 408 425 500 501 502 503 504",
+          [](const toml::node& node, const std::string& path, BackendConfig& out, Diagnostics& d) {
+            const auto* array = node.as_array();
+            if (array == nullptr) return report_type(d, node, path, "an array of strings");
+            if (array->empty()) {
+              d.error(position_of(node), path + ": must list at least one word (\"none\" for no retry at all)");
+              return;
+            }
+            std::vector<std::string> words;
+            for (const auto& element : *array) {
+              const auto* value = element.as_string();
+              if (value == nullptr) return report_type(d, element, path, "a string in the array");
+              words.push_back(value->get());
+            }
+            std::size_t bad = 0;
+            const std::string problem = parse_retry_on(words, &out.retry_on, &bad);
+            if (!problem.empty()) d.error(position_of((*array)[bad]), path + ": " + problem);
+          },
+          {}};
+}
+
+// At most 1 MiB: a kept request holds its mbufs until the response head
+// comes, so a large cap times many requests in flight would pin the pool.
+constexpr uint64_t kMaxRetryBuffer = 1024 * 1024;
+
+FieldSpec<BackendConfig> retry_buffer_size() {
+  return {"size (integer bytes, or a string with k, m)", "0..1m",
+          [](const toml::node& node, const std::string& path, BackendConfig& out, Diagnostics& d) {
+            uint64_t bytes = 0;
+            if (const auto* i = node.as_integer()) {
+              if (i->get() < 0 || static_cast<uint64_t>(i->get()) > kMaxRetryBuffer) {
+                return report_range(d, node, path, i->get(), 0, static_cast<int64_t>(kMaxRetryBuffer));
+              }
+              bytes = static_cast<uint64_t>(i->get());
+            } else if (const auto* text = node.as_string()) {
+              const std::string problem = parse_size(text->get(), &bytes);
+              if (!problem.empty()) return d.error(position_of(node), path + ": " + problem);
+              if (bytes > kMaxRetryBuffer) {
+                return d.error(position_of(node), path + ": " + text->get() + " is over the 1m a kept request may hold");
+              }
+            } else {
+              return report_type(d, node, path, "a size (\"16k\") or an integer of bytes");
+            }
+            out.retry_buffer = bytes;
+          },
+          {}};
+}
+
+std::string convert_retry_non_idempotent(const std::string& text, RetryNonIdempotent& out) {
+  return convert_enum<RetryNonIdempotent, 3>(
+      text, out,
+      {RetryNonIdempotent::never, RetryNonIdempotent::with_idempotency_key, RetryNonIdempotent::always},
+      retry_non_idempotent_name);
+}
+
+std::string convert_header_name(const std::string& text, std::string& out) {
+  if (text.empty() || text.size() > 64) return "a header name of 1 to 64 characters";
+  for (char c : text) {
+    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '_' || c == '.';
+    if (!token) return "'" + text + "' is not a header name (letters, digits, '-', '_', '.')";
+  }
+  out = text;
+  return "";
+}
+
 TableSchema<BackendConfig> backend_schema() {
   TableSchema<BackendConfig> s("[[backend]]", "backend");
   s.required("name", string_as<BackendConfig, std::string>(&BackendConfig::name, "string",
@@ -89,6 +158,17 @@ TableSchema<BackendConfig> backend_schema() {
                                                                   "never, safe, always", convert_http_reuse))
       .optional("retries", integer_in(&BackendConfig::retries, 0, 100))
       .optional("redispatch", boolean(&BackendConfig::redispatch))
+      .optional("retry_on", retry_on_list())
+      .optional("retry_buffer", retry_buffer_size())
+      .optional("timeout_per_try", duration_in(&BackendConfig::timeout_per_try, Duration{0}, hours(1)))
+      .optional("retry_non_idempotent",
+                string_as<BackendConfig, RetryNonIdempotent>(&BackendConfig::retry_non_idempotent, "string",
+                                                             "never, with-idempotency-key, always",
+                                                             convert_retry_non_idempotent))
+      .optional("idempotency_key_header",
+                string_as<BackendConfig, std::string>(&BackendConfig::idempotency_key_header, "string",
+                                                      "a header name", convert_header_name))
+      .hint("retry-on", "write retry_on (with an underscore)")
       .optional("health_check", health_check_table())
       .optional("server", table_array(&BackendConfig::servers, server_schema()));
   add_http_rule_keys(s);

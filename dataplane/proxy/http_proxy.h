@@ -167,6 +167,12 @@ class HttpProxy final : public TcpApplication {
     bool request_idempotent = false;
     bool counted_on_server = false;  // this request is in its server's `total` already
     bool l7_retry_disabled = false;  // an http_request disable-l7-retry rule applied
+    bool request_bodiless = false;   // no body framing at all: the head is the whole request
+    bool has_idempotency_key = false;  // the backend's idempotency_key_header is in the request
+    // `replay` is kept for a Layer-7 retry (retry_on), until the response
+    // head is accepted, not only until its first byte.
+    bool l7_replay = false;
+    bool replay_on_reuse = false;  // `replay` was kept because the connection was a reused one
     uint8_t client_version_minor = 1;
     uint16_t retries = 0;
     uint16_t status = 0;
@@ -238,6 +244,15 @@ class HttpProxy final : public TcpApplication {
   // answered with an error instead.
   bool rewrite_request_head(Session& s, const HttpRequestHead& head);
   void send_request(Session& s);
+  // Layer-7 retries (http_proxy_retries.cc).
+  enum class RetryCause : uint8_t { empty_response, junk_response, response_timeout, status };
+  bool may_retry_l7(const Session& s) const;
+  // Sends the kept request again (to another server with redispatch);
+  // false when the cause is not in retry_on, nothing was kept or the
+  // retries are spent: the caller answers as without retries.
+  bool l7_retry(Session& s, RetryCause cause);
+  bool retryable_status(const Session& s, uint16_t status) const;
+  uint32_t server_timeout_ms(const Session& s) const;
   void pump_request_body(Session& s);
   void client_gone(Session& s, TcpCloseReason reason);
 

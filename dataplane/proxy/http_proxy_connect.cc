@@ -33,6 +33,7 @@ void HttpProxy::connect(Session& s) {
     // opt-in), so dplb's replay is limited to what RFC 9110 9.2.2 allows.
     if (s.request_done && s.request_idempotent && !s.l7_retry_disabled && s.pending_head != nullptr) {
       s.replay = rte_pktmbuf_clone(s.pending_head, pool_);
+      s.replay_on_reuse = s.replay != nullptr;
     }
     send_request(s);
     return;
@@ -139,8 +140,12 @@ void HttpProxy::server_gone(ServerLink& link, TcpCloseReason reason) {
   }
   if (!session.response_head_done) {
     if (session.replay != nullptr) {
-      replay_request(session, link);
-      return;
+      const bool answered = (link.head != nullptr && link.head->length != 0) || link.inbound != nullptr;
+      if (l7_retry(session, answered ? RetryCause::junk_response : RetryCause::empty_response)) return;
+      if (session.replay_on_reuse && !answered) {
+        replay_request(session, link);
+        return;
+      }
     }
     ServerCounters& sc = server_counters(session.backend, session.server);
     sc.server_aborts.increment();
@@ -167,6 +172,7 @@ void HttpProxy::replay_request(Session& s, ServerLink& link) {
   counters_.backends[s.backend].retries.increment();
   s.pending_head = s.replay;
   s.replay = nullptr;
+  s.replay_on_reuse = s.l7_replay = false;
   connect(s);
 }
 

@@ -25,6 +25,7 @@ void HttpProxy::reply_error(Session& s, uint16_t status, char who, char phase) {
 }
 
 void HttpProxy::bad_response(Session& s) {
+  if (l7_retry(s, RetryCause::junk_response)) return;
   server_counters(s.backend, s.server).response_errors.increment();
   counters_.backends[s.backend].response_errors.increment();
   if (s.link != nullptr) close_link(*s.link, true);

@@ -128,6 +128,12 @@ void HttpProxy::request_head_complete(Session& s, HttpRequestHead& head, uint32_
   note_request_head(s, head);
   s.backend = static_cast<uint16_t>(frontend(s).backend);
   if (!apply_request_rules(s, head, head_length)) return;
+  const ProxyBackend& be = backend(s);
+  if (be.retry_non_idempotent == conf::RetryNonIdempotent::with_idempotency_key && !s.request_idempotent) {
+    for (std::size_t i = 0; i < head.field_count && !s.has_idempotency_key; ++i) {
+      s.has_idempotency_key = http_token_equal(head.fields[i].name, be.idempotency_key_header);
+    }
+  }
   s.key = balance_key(s, head);
   if (!rewrite_request_head(s, head)) return;
   s.inbound = chain_trim_front(s.inbound, head_length);
@@ -166,6 +172,7 @@ void HttpProxy::note_request_head(Session& s, const HttpRequestHead& head) {
     s.request_body.expect_none();
   }
   s.request_done = s.request_body.done();
+  s.request_bodiless = !head.chunked && !(head.content_length && *head.content_length > 0);
 }
 
 BalanceKey HttpProxy::balance_key(const Session& s, const HttpRequestHead& head) const {
@@ -217,7 +224,6 @@ bool HttpProxy::rewrite_request_head(Session& s, const HttpRequestHead& head) {
 }
 
 void HttpProxy::send_request(Session& s) {
-  const ProxyBackend& be = backend(s);
   ServerLink& link = *s.link;
   s.phase = Phase::exchanging;
   ServerCounters& sc = server_counters(s.backend, s.server);
@@ -227,6 +233,10 @@ void HttpProxy::send_request(Session& s) {
   if (!s.counted_on_server) sc.total.increment();
   s.counted_on_server = true;
   sc.last_request_us.add(now_us_ - sc.last_request_us.get());
+  if (may_retry_l7(s)) {
+    if (s.replay == nullptr) s.replay = rte_pktmbuf_clone(s.pending_head, pool_);
+    s.l7_replay = s.replay != nullptr;
+  }
   const uint32_t head_bytes = s.pending_head->pkt_len;
   sc.bytes_in.add(head_bytes);
   counters_.backends[s.backend].bytes_in.add(head_bytes);
@@ -238,7 +248,7 @@ void HttpProxy::send_request(Session& s) {
   // from the client, or the server's answer), and which one can change at
   // any time: the timer wakes at the shorter timeout and timer_fired
   // re-arms for what is left of the one that applies.
-  arm(s, std::min(frontend(s).timeout_client_ms, be.timeout_server_ms));
+  arm(s, std::min(frontend(s).timeout_client_ms, server_timeout_ms(s)));
   if (!s.request_done) pump_request_body(s);
 }
 

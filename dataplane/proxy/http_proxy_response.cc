@@ -40,7 +40,9 @@ void HttpProxy::read_response(Session& s) {
       s.last_activity_us = now_us_;
       server_counters(s.backend, s.server).bytes_out.add(got);
       counters_.backends[s.backend].bytes_out.add(got);
-      if (s.replay != nullptr) {
+      // A reuse replay is for a connection that died before any answer; an
+      // L7 one lasts until the response head is accepted.
+      if (s.replay != nullptr && !s.l7_replay) {
         rte_pktmbuf_free(s.replay);
         s.replay = nullptr;
       }
@@ -98,6 +100,11 @@ void HttpProxy::response_head_complete(Session& s, HttpResponseHead& head) {
     // A switch of protocols nobody asked for: the client could not follow it.
     bad_response(s);
     return;
+  }
+  if (retryable_status(s, head.status) && l7_retry(s, RetryCause::status)) return;
+  if (s.replay != nullptr) {
+    rte_pktmbuf_free(s.replay);
+    s.replay = nullptr;
   }
   if (!apply_response_rules(s, head)) return;
   s.response_head_done = true;
@@ -273,6 +280,7 @@ void HttpProxy::reset_exchange(Session& s) {
   s.request_done = s.response_head_done = s.response_done = false;
   s.request_is_head = s.upgrade = s.waiting_on_client = s.redispatch = s.response_until_close = false;
   s.request_idempotent = s.counted_on_server = s.l7_retry_disabled = false;
+  s.request_bodiless = s.has_idempotency_key = s.l7_replay = s.replay_on_reuse = false;
   s.server_keep_alive = true;
   s.retries = 0;
   s.status = 0;

@@ -64,7 +64,7 @@ void HttpProxy::timer_fired(Session& s) {
 void HttpProxy::exchange_timer_fired(Session& s) {
   const uint32_t timeout_ms = s.phase == Phase::tunnel ? tunnel_timeout_ms(s)
                               : s.waiting_on_client    ? frontend(s).timeout_client_ms
-                                                       : backend(s).timeout_server_ms;
+                                                       : server_timeout_ms(s);
   const uint64_t idle_ms = (now_us_ - s.last_activity_us) / 1000;
   if (idle_ms < timeout_ms) {
     arm(s, static_cast<uint32_t>(timeout_ms - idle_ms));
@@ -76,6 +76,7 @@ void HttpProxy::exchange_timer_fired(Session& s) {
       if (s.link != nullptr) close_link(*s.link, true);
       reply_error(s, 408, 'c', 'D');
     } else {
+      if (l7_retry(s, RetryCause::response_timeout)) return;
       if (s.link != nullptr) close_link(*s.link, true);
       reply_error(s, 504, 's', 'H');
     }

@@ -96,6 +96,11 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     backend.reuse = bc.http_reuse;
     backend.retries = bc.retries;
     backend.redispatch = bc.redispatch;
+    backend.retry_on = bc.retry_on;
+    backend.retry_buffer = static_cast<uint32_t>(bc.retry_buffer);
+    backend.timeout_per_try_ms = to_ms(bc.timeout_per_try);
+    backend.retry_non_idempotent = bc.retry_non_idempotent;
+    backend.idempotency_key_header = bc.idempotency_key_header;
     backend.rules = bc.rules.compiled;
     snapshot->backends.push_back(std::move(backend));
   }

@@ -48,6 +48,11 @@ struct ProxyBackend {
   conf::HttpReuse reuse = conf::HttpReuse::safe;
   uint32_t retries = 3;
   bool redispatch = true;
+  conf::RetryOn retry_on;
+  uint32_t retry_buffer = 16384;
+  uint32_t timeout_per_try_ms = 0;  // 0: timeout_server
+  conf::RetryNonIdempotent retry_non_idempotent = conf::RetryNonIdempotent::never;
+  std::string idempotency_key_header;
   // http_request / http_response rules, compiled when the configuration
   // loaded and shared by every version; null: none.
   std::shared_ptr<const rules::HttpRuleSet> rules;

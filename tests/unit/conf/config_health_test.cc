@@ -845,7 +845,7 @@ TEST(ConfigHealth, ShowConfigLoadsBackUnchanged) {
 TEST(ConfigHealth, ShowConfigWritesEveryKey) {
   const std::string rendered = render_config(load_ok(full_check()));
   for (const std::string& expected :
-       {std::string("redispatch = true\n\n[backend.health_check]\ntype = \"http\"\ninterval = \"2s\"\n"
+       {std::string("idempotency_key_header = \"Idempotency-Key\"\n\n[backend.health_check]\ntype = \"http\"\ninterval = \"2s\"\n"
                     "fastinter = \"1s\"\ndowninter = \"5s\"\nrise = 2\nfall = 3\ntimeout = \"1s\"\n"
                     "method = \"GET\"\npath = \"/health\"\nhost = \"example.com\"\n"
                     "expect_status = [\"200\", \"301-302\"]\ndisable_on_404 = false\nobserve = \"layer7\"\n"

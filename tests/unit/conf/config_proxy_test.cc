@@ -720,6 +720,26 @@ const std::vector<BrokenProxy>& cases() {
        {"23:11: backend.server.maxconn: 1000001 is out of range 0..1000000"}},
       {"backup as a word", server_with("backup = \"yes\"\n"),
        {"23:10: backend.server.backup: expected a boolean (true or false), got a string"}},
+      {"retry_on misspelt", backend_with("retry_on = [\"conn-failure\", \"empty-respons\"]\n"),
+       {"20:29: backend.retry_on: 'empty-respons' is not a retry_on word (none, conn-failure, empty-response, "
+        "junk-response, response-timeout, 0rtt-rejected, all-retryable-errors, or a status); did you mean "
+        "'empty-response'?"}},
+      {"retry_on status not in HAProxy's list", backend_with("retry_on = [\"503\", \"505\"]\n"),
+       {"20:20: backend.retry_on: '505' is not a status retry_on accepts (401, 403, 404, 408, 425, 500, 501, 502, "
+        "503, 504, as HAProxy)"}},
+      {"retry_on none with another word", backend_with("retry_on = [\"none\", \"503\"]\n"),
+       {"20:13: backend.retry_on: 'none' cannot be combined with other words"}},
+      {"retry_on empty", backend_with("retry_on = []\n"),
+       {"20:12: backend.retry_on: must list at least one word (\"none\" for no retry at all)"}},
+      {"retry_buffer unit", backend_with("retry_buffer = \"16q\"\n"),
+       {"20:16: backend.retry_buffer: '16q' has an unknown size unit 'q' (k, m or g)"}},
+      {"retry_buffer too large", backend_with("retry_buffer = \"2m\"\n"),
+       {"20:16: backend.retry_buffer: 2m is over the 1m a kept request may hold"}},
+      {"retry_non_idempotent misspelt", backend_with("retry_non_idempotent = \"allways\"\n"),
+       {"20:24: backend.retry_non_idempotent: 'allways' is not one of never, with-idempotency-key, always; did you "
+        "mean 'always'?"}},
+      {"retry-on with a dash", backend_with("retry-on = [\"503\"]\n"),
+       {"20:1: unknown key 'retry-on' in [[backend]]; write retry_on (with an underscore)"}},
   };
   return table;
 }
@@ -820,6 +840,30 @@ TEST(ConfigProxy, ShowConfigWritesEveryKey) {
   EXPECT_NE(minimal.find("balance = \"roundrobin\"\nhash_type = \"map-based\"\n"), std::string::npos) << minimal;
 }
 
+TEST(ConfigProxy, RetryPolicyReadsAndRendersBack) {
+  const Config c = load_ok(backend_with("retry_on = [\"all-retryable-errors\", \"404\"]\nretry_buffer = \"32k\"\n"
+                                        "timeout_per_try = \"2s\"\nretry_non_idempotent = \"with-idempotency-key\"\n"
+                                        "idempotency_key_header = \"X-Request-Id\"\n"));
+  const BackendConfig& b = c.backends[0];
+  EXPECT_TRUE(b.retry_on.conn_failure && b.retry_on.empty_response && b.retry_on.junk_response &&
+              b.retry_on.response_timeout && b.retry_on.zero_rtt_rejected);
+  EXPECT_EQ(b.retry_on.statuses, (std::vector<uint16_t>{500, 502, 503, 504, 404}));
+  EXPECT_EQ(b.retry_buffer, 32768u);
+  EXPECT_EQ(b.timeout_per_try.microseconds, 2'000'000);
+  EXPECT_EQ(b.retry_non_idempotent, RetryNonIdempotent::with_idempotency_key);
+  EXPECT_EQ(b.idempotency_key_header, "X-Request-Id");
+  const std::string rendered = render_config(c);
+  EXPECT_NE(rendered.find("retry_on = [\"conn-failure\", \"empty-response\", \"junk-response\", \"response-timeout\", "
+                          "\"0rtt-rejected\", \"500\", \"502\", \"503\", \"504\", \"404\"]\nretry_buffer = \"32k\"\n"),
+            std::string::npos)
+      << rendered;
+  EXPECT_EQ(render_config(load_ok(rendered)), rendered);
+  const Config none = load_ok(backend_with("retry_on = [\"none\"]\n"));
+  EXPECT_FALSE(none.backends[0].retry_on.conn_failure);
+  EXPECT_FALSE(none.backends[0].retry_on.any_layer7());
+  EXPECT_NE(render_config(none).find("retry_on = [\"none\"]\n"), std::string::npos);
+}
+
 TEST(ConfigProxy, SchemaDocumentsEveryProxyKey) {
   std::vector<std::string> frontend, backend, server, log;
   for (const auto& doc : config_key_docs()) {
@@ -829,7 +873,7 @@ TEST(ConfigProxy, SchemaDocumentsEveryProxyKey) {
     if (doc.section == "[log]") log.push_back(doc.key);
   }
   EXPECT_EQ(frontend.size(), 13u);  // [frontend.tls] has its own section
-  EXPECT_EQ(backend.size(), 11u);  // `server` is the [[backend.server]] table
+  EXPECT_EQ(backend.size(), 16u);  // `server` is the [[backend.server]] table
   EXPECT_EQ(server, (std::vector<std::string>{"name", "address", "weight", "maxconn", "backup", "check", "check_port", "slowstart"}));
   EXPECT_NE(std::find(log.begin(), log.end(), "access_log"), log.end());
 }

@@ -2126,6 +2126,147 @@ TEST_F(HttpProxySim, BodilessDeleteIsReplayed) {
   EXPECT_EQ(server(0).accepted(), 2u);
 }
 
+// ---- Layer-7 retries (retry_on) --------------------------------------------------------
+
+class HttpProxyRetrySim : public HttpProxySim {
+ protected:
+  // Two servers, round robin (the first request goes to server1), retries
+  // on every retryable error; server1 fails as `failing` says, server2
+  // answers with its name.
+  void start_failing(ServerMode failing, const std::vector<std::string>& retry_on = {"all-retryable-errors"}) {
+    config_ = sim_proxy_config(2);
+    conf::BackendConfig& be = config_.backends[0];
+    be.retries = 2;
+    be.redispatch = true;
+    std::size_t bad = 0;
+    ASSERT_EQ(conf::parse_retry_on(retry_on, &be.retry_on, &bad), "");
+    configure(be);
+    start();
+    server(0).behaviour().mode = failing;
+    server(0).behaviour().custom = [](const SimRequest&) {
+      return std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+    };
+  }
+  std::function<void(conf::BackendConfig&)> configure = [](conf::BackendConfig&) {};
+};
+
+TEST_F(HttpProxyRetrySim, EmptyResponseIsRetriedOnAnotherServer) {
+  start_failing(ServerMode::close);
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server2");
+  EXPECT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(1).requests().size(), 1u);
+  EXPECT_EQ(backend_counters().retries.get(), 1u);
+  EXPECT_EQ(backend_counters().redispatches.get(), 1u);
+  EXPECT_EQ(server_counters(0).response_errors.get(), 1u);
+  EXPECT_EQ(server_counters(0).total.get(), 1u);
+  EXPECT_EQ(server_counters(1).total.get(), 1u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].server, 1);
+  EXPECT_EQ(log[0].retries, 1);
+  EXPECT_EQ(log_termination(log[0]), "--");
+}
+
+TEST_F(HttpProxyRetrySim, JunkResponseIsRetried) {
+  start_failing(ServerMode::garbage);
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server2");
+  EXPECT_EQ(backend_counters().retries.get(), 1u);
+}
+
+TEST_F(HttpProxyRetrySim, RetryableStatusIsRetriedAndItsAnswerDropped) {
+  start_failing(ServerMode::custom);
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server2");
+  EXPECT_EQ(frontend_counters().responses[4].get(), 0u);  // the 503 never counted as answered (5xx)
+}
+
+TEST_F(HttpProxyRetrySim, TimeoutPerTryRetriesASilentServer) {
+  configure = [](conf::BackendConfig& be) {
+    be.timeout_server = conf::Duration{10'000'000};
+    be.timeout_per_try = conf::Duration{300'000};
+  };
+  start_failing(ServerMode::silent);
+  const uint64_t t0 = sim_->now_us();
+  const int c = request(get("/"), 1, 3'000'000);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server2");
+  EXPECT_LT(sim_->now_us() - t0, 1'000'000u);
+  EXPECT_EQ(backend_counters().retries.get(), 1u);
+}
+
+TEST_F(HttpProxyRetrySim, WhenEveryServerFailsTheLastAnswerIsTheClients) {
+  start_failing(ServerMode::custom);
+  server(1).behaviour().mode = ServerMode::custom;
+  server(1).behaviour().custom = server(0).behaviour().custom;
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 503);
+  EXPECT_EQ(responses[0].body, "busy");
+  EXPECT_EQ(server(0).requests().size() + server(1).requests().size(), 3u);  // the first try and 2 retries
+  EXPECT_EQ(backend_counters().retries.get(), 2u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].retries, 2);
+}
+
+TEST_F(HttpProxyRetrySim, PostIsNeverSentTwiceByDefault) {
+  start_failing(ServerMode::close);
+  const int c = request("POST /order HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 502);
+  EXPECT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(1).requests().size(), 0u);
+  EXPECT_EQ(backend_counters().retries.get(), 0u);
+}
+
+TEST_F(HttpProxyRetrySim, PostWithAnIdempotencyKeyMayBeRetried) {
+  configure = [](conf::BackendConfig& be) {
+    be.retry_non_idempotent = conf::RetryNonIdempotent::with_idempotency_key;
+  };
+  start_failing(ServerMode::close);
+  const int c = request("POST /order HTTP/1.1\r\nHost: a\r\nIdempotency-Key: 8e03\r\nContent-Length: 0\r\n\r\n");
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].body, "server2");
+  const int d = request("POST /order HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+  // Round robin sent this one to server1 again: without the key, no retry.
+  EXPECT_EQ(parse_responses(client_->received(d))[0].status, 502);
+}
+
+TEST_F(HttpProxyRetrySim, DefaultConnFailureAloneDoesNotRetryAnAnswerlessServer) {
+  start_failing(ServerMode::close, {"conn-failure"});
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 502);
+  EXPECT_EQ(server(1).requests().size(), 0u);
+}
+
+TEST_F(HttpProxyRetrySim, ARequestOverTheRetryBufferIsNotKept) {
+  configure = [](conf::BackendConfig& be) { be.retry_buffer = 32; };
+  start_failing(ServerMode::close);
+  const int c = request(get("/"));
+  EXPECT_EQ(parse_responses(client_->received(c))[0].status, 502);
+  EXPECT_EQ(backend_counters().retries.get(), 0u);
+}
+
 // ---- A server going down with requests queued for it -----------------------------------
 
 class HttpProxyServerQueueSim : public HttpProxySim {
