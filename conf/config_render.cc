@@ -344,6 +344,8 @@ void render_backends(std::ostream& o, const Config& c) {
     o << "]\n"
       << "retry_buffer = " << quoted(format_size(b.retry_buffer)) << "\n"
       << "timeout_per_try = " << duration(b.timeout_per_try) << "\n"
+      << "retry_budget = { percent = " << b.retry_budget.percent
+      << ", min_concurrent = " << b.retry_budget.min_concurrent << " }\n"
       << "retry_non_idempotent = " << quoted(retry_non_idempotent_name(b.retry_non_idempotent)) << "\n"
       << "idempotency_key_header = " << quoted(b.idempotency_key_header) << "\n";
     render_acls(o, b.rules);

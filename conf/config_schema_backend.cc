@@ -143,6 +143,13 @@ std::string convert_header_name(const std::string& text, std::string& out) {
   return "";
 }
 
+TableSchema<RetryBudget> retry_budget_schema() {
+  TableSchema<RetryBudget> s("[backend.retry_budget]", "backend.retry_budget");
+  s.optional("percent", integer_in(&RetryBudget::percent, 0, 100))
+      .optional("min_concurrent", integer_in(&RetryBudget::min_concurrent, 0, 1'000'000));
+  return s;
+}
+
 TableSchema<BackendConfig> backend_schema() {
   TableSchema<BackendConfig> s("[[backend]]", "backend");
   s.required("name", string_as<BackendConfig, std::string>(&BackendConfig::name, "string",
@@ -160,6 +167,7 @@ TableSchema<BackendConfig> backend_schema() {
       .optional("redispatch", boolean(&BackendConfig::redispatch))
       .optional("retry_on", retry_on_list())
       .optional("retry_buffer", retry_buffer_size())
+      .optional("retry_budget", table(&BackendConfig::retry_budget, retry_budget_schema()))
       .optional("timeout_per_try", duration_in(&BackendConfig::timeout_per_try, Duration{0}, hours(1)))
       .optional("retry_non_idempotent",
                 string_as<BackendConfig, RetryNonIdempotent>(&BackendConfig::retry_non_idempotent, "string",

@@ -35,6 +35,15 @@ std::string parse_retry_on(const std::vector<std::string>& words, RetryOn* out, 
 // The words, in HAProxy's order, for `show config`.
 std::vector<std::string> format_retry_on(const RetryOn& r);
 
+// Beyond HAProxy (as Envoy's retry budgets): Layer-7 retries in progress on
+// a backend are capped at `percent` of its requests in flight, and never
+// below `min_concurrent`, so a failing backend is not hit by a retry storm.
+struct RetryBudget {
+  uint32_t percent = 20;
+  uint32_t min_concurrent = 3;
+  bool operator==(const RetryBudget&) const = default;
+};
+
 enum class RetryNonIdempotent : uint8_t { never, with_idempotency_key, always };
 const char* retry_non_idempotent_name(RetryNonIdempotent v);
 

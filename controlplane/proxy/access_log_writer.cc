@@ -151,8 +151,9 @@ void append_httplog(std::string& out, const dataplane::AccessLogRecord& r, int64
   out += r.termination[0];
   out += r.termination[1];
   out += "-- ";
-  n = std::snprintf(text, sizeof(text), "%u/%u/%u/%u/%u %u/%u \"", r.active_connections, r.frontend_connections,
-                    r.backend_connections, r.server_connections, r.retries, r.server_queue, r.backend_queue);
+  n = std::snprintf(text, sizeof(text), "%u/%u/%u/%u/%s%u %u/%u \"", r.active_connections, r.frontend_connections,
+                    r.backend_connections, r.server_connections, r.redispatched ? "+" : "", r.retries, r.server_queue,
+                    r.backend_queue);
   out.append(text, static_cast<std::size_t>(n));
   const std::size_t length = std::min<std::size_t>(r.request_length, sizeof(r.request));
   append_escaped_request(out, std::string_view(r.request, length));

@@ -256,6 +256,11 @@ std::string report_backends(const ProxyView& v) {
     out += "  " + responses_text(t.responses) + "  bytes-in " + n(t.bytes_in) + "  bytes-out " + n(t.bytes_out) + "\n";
     out += "  denied-requests " + n(t.denied_requests) + "  denied-responses " + n(t.denied_responses) +
            "  rewrite-failures " + n(t.rewrite_failures) + "\n";
+    out += "  l7-retries empty-response " + n(t.l7_retries[0]) + "  junk-response " + n(t.l7_retries[1]) +
+           "  response-timeout " + n(t.l7_retries[2]) + "  status " + n(t.l7_retries[3]) + "  in-progress " +
+           n(t.l7_retries_current) + "\n";
+    out += "  not-retried budget " + n(t.retry_budget_refusals) + "  too-large " + n(t.retry_too_large) +
+           "  non-idempotent " + n(t.retry_non_idempotent) + "  with-body " + n(t.retry_with_body) + "\n";
   }
   if (out.empty()) out = "no backends (see [[backend]] in docs/config.md)\n";
   return out;

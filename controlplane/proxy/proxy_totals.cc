@@ -54,6 +54,12 @@ BackendTotals backend_totals(const WorkerCounters& workers, std::size_t b) {
     t.denied_requests += c.denied_requests.get();
     t.denied_responses += c.denied_responses.get();
     t.rewrite_failures += c.rewrite_failures.get();
+    for (std::size_t i = 0; i < 4; ++i) t.l7_retries[i] += c.l7_retries[i].get();
+    t.l7_retries_current += c.l7_retries_current.get();
+    t.retry_budget_refusals += c.retry_budget_refusals.get();
+    t.retry_too_large += c.retry_too_large.get();
+    t.retry_non_idempotent += c.retry_non_idempotent.get();
+    t.retry_with_body += c.retry_with_body.get();
     add_responses(t.responses, c.responses);
   }
   return t;

@@ -29,6 +29,11 @@ struct BackendTotals {
   uint64_t requests = 0, queue = 0, queue_max = 0, connect_errors = 0, response_errors = 0, retries = 0,
            redispatches = 0, no_server = 0, bytes_in = 0, bytes_out = 0, client_aborts = 0, server_aborts = 0;
   uint64_t denied_requests = 0, denied_responses = 0, rewrite_failures = 0;
+  // Layer-7 retries by cause (empty-response, junk-response,
+  // response-timeout, status) and the ones not made, by reason.
+  uint64_t l7_retries[4] = {0, 0, 0, 0};
+  uint64_t l7_retries_current = 0, retry_budget_refusals = 0, retry_too_large = 0, retry_non_idempotent = 0,
+           retry_with_body = 0;
   ResponseCounts responses{};
 };
 

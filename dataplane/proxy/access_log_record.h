@@ -33,7 +33,7 @@ struct AccessLogRecord {
   // at `local_port`. These fill what was padding.
   uint16_t local_port = 0;
   uint8_t tls_failure = 0;
-  uint8_t reserved_ = 0;
+  uint8_t redispatched = 0;  // a retry went to another server: HAProxy logs the retries as "+N"
   uint64_t bytes_read = 0;      // bytes sent to the client, head included
   char termination[2] = {'-', '-'};  // who ended it and in which phase (SC, sH, CD, ...)
   uint16_t retries = 0;

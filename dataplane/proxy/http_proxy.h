@@ -172,6 +172,9 @@ class HttpProxy final : public TcpApplication {
     // `replay` is kept for a Layer-7 retry (retry_on), until the response
     // head is accepted, not only until its first byte.
     bool l7_replay = false;
+    bool redispatched = false;  // a retry of this request went to another server
+    bool l7_retrying = false;  // counted in the backend's l7_retries_current
+    uint8_t retry_refusal = 0;  // RetryRefusal: why `replay` was not kept for an L7 retry
     bool replay_on_reuse = false;  // `replay` was kept because the connection was a reused one
     uint8_t client_version_minor = 1;
     uint16_t retries = 0;
@@ -246,7 +249,10 @@ class HttpProxy final : public TcpApplication {
   void send_request(Session& s);
   // Layer-7 retries (http_proxy_retries.cc).
   enum class RetryCause : uint8_t { empty_response, junk_response, response_timeout, status };
-  bool may_retry_l7(const Session& s) const;
+  enum class RetryRefusal : uint8_t { none, not_configured, disabled, with_body, too_large, non_idempotent };
+  RetryRefusal retry_refusal(const Session& s) const;
+  bool retry_budget_allows(const Session& s) const;
+  void end_l7_retry(Session& s);
   // Sends the kept request again (to another server with redispatch);
   // false when the cause is not in retry_on, nothing was kept or the
   // retries are spent: the caller answers as without retries.
@@ -257,7 +263,7 @@ class HttpProxy final : public TcpApplication {
   void client_gone(Session& s, TcpCloseReason reason);
 
   // Choosing a server, maxconn slots and queues (http_proxy_dispatch.cc).
-  void assign(Session& s);
+  void assign(Session& s, uint16_t avoid = kNoIndex);  // avoid: a server that just failed this request
   // Takes a slot on `server` (which has room) and connects to it.
   void dispatch(Session& s, uint16_t server);
   void release_slot(Session& s);

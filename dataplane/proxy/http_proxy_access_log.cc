@@ -47,6 +47,7 @@ void HttpProxy::log_exchange(Session& s) {
   r.termination[0] = s.termination[0];
   r.termination[1] = s.termination[1];
   r.retries = s.retries;
+  r.redispatched = s.redispatched ? 1 : 0;
   r.active_connections = live_sessions_;
   r.frontend_connections = frontend_sessions_[s.frontend];
   if (s.backend != kNoIndex) {

@@ -139,13 +139,11 @@ void HttpProxy::server_gone(ServerLink& link, TcpCloseReason reason) {
     return;
   }
   if (!session.response_head_done) {
-    if (session.replay != nullptr) {
-      const bool answered = (link.head != nullptr && link.head->length != 0) || link.inbound != nullptr;
-      if (l7_retry(session, answered ? RetryCause::junk_response : RetryCause::empty_response)) return;
-      if (session.replay_on_reuse && !answered) {
-        replay_request(session, link);
-        return;
-      }
+    const bool answered = (link.head != nullptr && link.head->length != 0) || link.inbound != nullptr;
+    if (l7_retry(session, answered ? RetryCause::junk_response : RetryCause::empty_response)) return;
+    if (session.replay != nullptr && session.replay_on_reuse && !answered) {
+      replay_request(session, link);
+      return;
     }
     ServerCounters& sc = server_counters(session.backend, session.server);
     sc.server_aborts.increment();

@@ -6,8 +6,17 @@
 
 namespace dplb::dataplane {
 
-void HttpProxy::assign(Session& s) {
-  const Pick pick = balancers_[s.backend].pick(s.key);
+void HttpProxy::assign(Session& s, uint16_t avoid) {
+  BackendBalancer& balancer = balancers_[s.backend];
+  Pick pick = balancer.pick(s.key);
+  // A retry after a failure: another pick while the balancer has another
+  // server to give (a hash keeps giving the same one; then it is used).
+  const std::size_t servers = backend(s).servers.size();
+  for (std::size_t k = 1; avoid != kNoIndex && k < servers && pick.outcome == PickOutcome::server &&
+                          pick.server == avoid;
+       ++k) {
+    pick = balancer.pick(s.key);
+  }
   switch (pick.outcome) {
     case PickOutcome::server:
       dispatch(s, static_cast<uint16_t>(pick.server));

@@ -233,7 +233,9 @@ void HttpProxy::send_request(Session& s) {
   if (!s.counted_on_server) sc.total.increment();
   s.counted_on_server = true;
   sc.last_request_us.add(now_us_ - sc.last_request_us.get());
-  if (may_retry_l7(s)) {
+  const RetryRefusal refusal = retry_refusal(s);
+  s.retry_refusal = static_cast<uint8_t>(refusal);
+  if (refusal == RetryRefusal::none) {
     if (s.replay == nullptr) s.replay = rte_pktmbuf_clone(s.pending_head, pool_);
     s.l7_replay = s.replay != nullptr;
   }

@@ -274,6 +274,9 @@ void HttpProxy::finish_exchange(Session& s) {
 }
 
 void HttpProxy::reset_exchange(Session& s) {
+  end_l7_retry(s);
+  s.retry_refusal = 0;
+  s.redispatched = false;
   s.phase = Phase::request_head;
   s.backend = kNoIndex;
   s.server = kNoIndex;

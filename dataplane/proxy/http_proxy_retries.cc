@@ -16,19 +16,38 @@
 
 namespace dplb::dataplane {
 
-bool HttpProxy::may_retry_l7(const Session& s) const {
+HttpProxy::RetryRefusal HttpProxy::retry_refusal(const Session& s) const {
   const ProxyBackend& be = backend(s);
-  if (!be.retry_on.any_layer7() || be.retries == 0 || s.l7_retry_disabled) return false;
+  if (!be.retry_on.any_layer7() || be.retries == 0) return RetryRefusal::not_configured;
+  if (s.l7_retry_disabled) return RetryRefusal::disabled;
   // Only the head is kept: a request with a body is not replayed yet.
-  if (!s.request_bodiless || s.pending_head == nullptr) return false;
-  if (s.pending_head->pkt_len > be.retry_buffer) return false;
-  if (s.request_idempotent) return true;
+  if (!s.request_bodiless || s.pending_head == nullptr) return RetryRefusal::with_body;
+  if (s.pending_head->pkt_len > be.retry_buffer) return RetryRefusal::too_large;
+  if (s.request_idempotent) return RetryRefusal::none;
   switch (be.retry_non_idempotent) {
-    case conf::RetryNonIdempotent::always: return true;
-    case conf::RetryNonIdempotent::with_idempotency_key: return s.has_idempotency_key;
+    case conf::RetryNonIdempotent::always: return RetryRefusal::none;
+    case conf::RetryNonIdempotent::with_idempotency_key:
+      return s.has_idempotency_key ? RetryRefusal::none : RetryRefusal::non_idempotent;
     case conf::RetryNonIdempotent::never: break;
   }
-  return false;
+  return RetryRefusal::non_idempotent;
+}
+
+bool HttpProxy::retry_budget_allows(const Session& s) const {
+  if (s.l7_retrying) return true;  // already counted: its next try is not a new retry in progress
+  const ProxyBackend& be = backend(s);
+  const BackendBalancer& balancer = balancers_[s.backend];
+  uint64_t in_flight = 0;
+  for (std::size_t i = 0; i < be.servers.size(); ++i) in_flight += balancer.in_flight(static_cast<uint32_t>(i));
+  const uint64_t share = in_flight * be.retry_budget.percent / 100;
+  const uint64_t allowed = std::max<uint64_t>(share, be.retry_budget.min_concurrent);
+  return counters_.backends[s.backend].l7_retries_current.get() < allowed;
+}
+
+void HttpProxy::end_l7_retry(Session& s) {
+  if (!s.l7_retrying) return;
+  s.l7_retrying = false;
+  if (s.backend != kNoIndex) counters_.backends[s.backend].l7_retries_current.subtract(1);
 }
 
 bool HttpProxy::retryable_status(const Session& s, uint16_t status) const {
@@ -47,33 +66,56 @@ uint32_t HttpProxy::server_timeout_ms(const Session& s) const {
 }
 
 bool HttpProxy::l7_retry(Session& s, RetryCause cause) {
-  if (!s.l7_replay || s.replay == nullptr || s.response_head_done) return false;
+  if (s.response_head_done || s.backend == kNoIndex) return false;
   const ProxyBackend& be = backend(s);
   const conf::RetryOn& on = be.retry_on;
   const bool wanted = (cause == RetryCause::empty_response && on.empty_response) ||
                       (cause == RetryCause::junk_response && on.junk_response) ||
                       (cause == RetryCause::response_timeout && on.response_timeout) || cause == RetryCause::status;
-  if (!wanted || s.retries >= be.retries) return false;
+  if (!wanted) return false;
+  BackendCounters& bc = counters_.backends[s.backend];
+  if (!s.l7_replay || s.replay == nullptr) {
+    // A failure retry_on covers, of a request that was not kept: say why.
+    switch (static_cast<RetryRefusal>(s.retry_refusal)) {
+      case RetryRefusal::too_large: bc.retry_too_large.increment(); break;
+      case RetryRefusal::non_idempotent: bc.retry_non_idempotent.increment(); break;
+      case RetryRefusal::with_body: bc.retry_with_body.increment(); break;
+      default: break;
+    }
+    return false;
+  }
+  if (s.retries >= be.retries) return false;
+  if (!retry_budget_allows(s)) {
+    bc.retry_budget_refusals.increment();
+    return false;
+  }
+  if (!s.l7_retrying) {
+    s.l7_retrying = true;
+    bc.l7_retries_current.increment();
+  }
   ServerCounters& sc = server_counters(s.backend, s.server);
   // The failed attempt is the server's error (the passive health
   // observation and its counters see it), not the client's.
   sc.response_errors.increment();
-  counters_.backends[s.backend].response_errors.increment();
+  bc.response_errors.increment();
   ++s.retries;
   sc.retries.increment();
-  counters_.backends[s.backend].retries.increment();
+  bc.retries.increment();
+  bc.l7_retries[static_cast<std::size_t>(cause)].increment();
   if (s.link != nullptr) close_link(*s.link, true);
   s.pending_head = s.replay;
   s.replay = nullptr;
   s.l7_replay = false;
   if (be.redispatch) {
-    // Another server when the balancer has one: HAProxy redispatches an L7
-    // retry the same way.
-    counters_.backends[s.backend].redispatches.increment();
+    // Another server when the balancer has one (HAProxy redispatches an L7
+    // retry the same way), and not the one that just failed.
+    const uint16_t failed = s.server;
+    s.redispatched = true;
+    bc.redispatches.increment();
     release_slot(s);
     s.counted_on_server = false;
     s.phase = Phase::request_head;
-    assign(s);
+    assign(s, failed);
   } else {
     connect(s);
   }

@@ -29,6 +29,7 @@ HttpProxy::Session* HttpProxy::new_session() {
 }
 
 void HttpProxy::release_resources(Session& s) {
+  end_l7_retry(s);
   wheel_.cancel(s.timer);
   undefer_handshake(s);
   unqueue(s);

@@ -47,6 +47,7 @@ void HttpProxy::timer_fired(Session& s) {
     case Phase::retry_wait:
       if (s.redispatch) {
         counters_.backends[s.backend].redispatches.increment();
+        s.redispatched = true;
         release_slot(s);
         s.phase = Phase::request_head;
         assign(s);

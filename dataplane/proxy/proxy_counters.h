@@ -68,6 +68,14 @@ struct alignas(64) BackendCounters {
   Counter response_errors;    // eresp
   Counter retries;            // wretr
   Counter redispatches;       // wredis
+  // Layer-7 retries by cause (HttpProxy::RetryCause order: empty-response,
+  // junk-response, response-timeout, status), and the ones not made.
+  std::array<Counter, 4> l7_retries;
+  Counter l7_retries_current;      // gauge: requests being retried now (what the budget caps)
+  Counter retry_budget_refusals;   // a retry the budget did not allow
+  Counter retry_too_large;         // a retryable failure of a request over retry_buffer
+  Counter retry_non_idempotent;    // a retryable failure of a non-idempotent request
+  Counter retry_with_body;         // a retryable failure of a request with a body (not kept yet)
   Counter no_server;          // 503 because nothing was usable
   Counter bytes_in;           // to servers (requests)
   Counter bytes_out;          // from servers (responses)

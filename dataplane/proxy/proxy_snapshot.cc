@@ -99,6 +99,7 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     backend.retry_on = bc.retry_on;
     backend.retry_buffer = static_cast<uint32_t>(bc.retry_buffer);
     backend.timeout_per_try_ms = to_ms(bc.timeout_per_try);
+    backend.retry_budget = bc.retry_budget;
     backend.retry_non_idempotent = bc.retry_non_idempotent;
     backend.idempotency_key_header = bc.idempotency_key_header;
     backend.rules = bc.rules.compiled;

@@ -51,6 +51,7 @@ struct ProxyBackend {
   conf::RetryOn retry_on;
   uint32_t retry_buffer = 16384;
   uint32_t timeout_per_try_ms = 0;  // 0: timeout_server
+  conf::RetryBudget retry_budget;
   conf::RetryNonIdempotent retry_non_idempotent = conf::RetryNonIdempotent::never;
   std::string idempotency_key_header;
   // http_request / http_response rules, compiled when the configuration

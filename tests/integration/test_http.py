@@ -32,7 +32,7 @@ HTTPLOG = re.compile(
     r'(?P<frontend>\S+) (?P<backend>\S+)/(?P<server>\S+) '
     r'(?P<TR>-?\d+)/(?P<Tw>-?\d+)/(?P<Tc>-?\d+)/(?P<Tr>-?\d+)/(?P<Ta>-?\d+) '
     r'(?P<status>-?\d+) (?P<bytes>\d+) - - (?P<term>\S{4}) '
-    r'(?P<conns>\d+/\d+/\d+/\d+/\d+) (?P<queues>\d+/\d+) "(?P<request>.*)"$')
+    r'(?P<conns>\d+/\d+/\d+/\d+/\+?\d+) (?P<queues>\d+/\d+) "(?P<request>.*)"$')
 
 
 def proxy_config(servers="", backend_extra="", frontend_extra="", log_extra=""):

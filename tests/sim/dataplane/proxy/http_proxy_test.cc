@@ -2169,7 +2169,10 @@ TEST_F(HttpProxyRetrySim, EmptyResponseIsRetriedOnAnotherServer) {
   EXPECT_EQ(log[0].status, 200);
   EXPECT_EQ(log[0].server, 1);
   EXPECT_EQ(log[0].retries, 1);
+  EXPECT_EQ(log[0].redispatched, 1);
   EXPECT_EQ(log_termination(log[0]), "--");
+  EXPECT_EQ(backend_counters().l7_retries[0].get(), 1u);  // empty-response
+  EXPECT_EQ(backend_counters().l7_retries_current.get(), 0u);
 }
 
 TEST_F(HttpProxyRetrySim, JunkResponseIsRetried) {
@@ -2265,6 +2268,40 @@ TEST_F(HttpProxyRetrySim, ARequestOverTheRetryBufferIsNotKept) {
   const int c = request(get("/"));
   EXPECT_EQ(parse_responses(client_->received(c))[0].status, 502);
   EXPECT_EQ(backend_counters().retries.get(), 0u);
+  EXPECT_EQ(backend_counters().retry_too_large.get(), 1u);
+}
+
+TEST_F(HttpProxyRetrySim, ARefusedPostIsCountedAsNonIdempotent) {
+  start_failing(ServerMode::close);
+  const int c = request("POST /order HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(parse_responses(client_->received(c))[0].status, 502);
+  EXPECT_EQ(backend_counters().retry_non_idempotent.get(), 1u);
+}
+
+TEST_F(HttpProxyRetrySim, TheBudgetStopsRetriesWhenEveryServerFails) {
+  // Both servers answer 503; a budget of no retry in progress at all
+  // (0 %, floor 0) turns every retry down, and each client gets the 503.
+  configure = [](conf::BackendConfig& be) { be.retry_budget = {0, 0}; };
+  start_failing(ServerMode::custom);
+  server(1).behaviour().mode = ServerMode::custom;
+  server(1).behaviour().custom = server(0).behaviour().custom;
+  const int c = client_->open();
+  client_->send(c, get("/1") + get("/2") + get("/3"));
+  ASSERT_TRUE(client_->wait_responses(c, 3, 5'000'000));
+  for (const auto& r : parse_responses(client_->received(c))) EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(backend_counters().retries.get(), 0u);
+  EXPECT_EQ(backend_counters().retry_budget_refusals.get(), 3u);
+  EXPECT_EQ(server(0).requests().size() + server(1).requests().size(), 3u);
+}
+
+TEST_F(HttpProxyRetrySim, TheBudgetFloorAllowsRetries) {
+  // 0 % of the requests in flight, but a floor of one retry in progress.
+  configure = [](conf::BackendConfig& be) { be.retry_budget = {0, 1}; };
+  start_failing(ServerMode::close);
+  const int c = request(get("/"));
+  EXPECT_EQ(parse_responses(client_->received(c))[0].status, 200);
+  EXPECT_EQ(backend_counters().retry_budget_refusals.get(), 0u);
+  EXPECT_EQ(backend_counters().retries.get(), 1u);
 }
 
 // ---- A server going down with requests queued for it -----------------------------------

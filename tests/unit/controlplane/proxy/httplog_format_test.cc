@@ -101,6 +101,9 @@ TEST_F(HttplogFormat, TerminationStateAndCounts) {
   r.bytes_read = 0;
   const std::string line = format(r, {"fe", "be", "s2"});
   EXPECT_NE(line.find(" 200 0 - - SH-- 120/80/7/3/2 4/9 \"GET"), std::string::npos) << line;
+  // A retry that went to another server: HAProxy writes "+N".
+  r.redispatched = 1;
+  EXPECT_NE(format(r, {"fe", "be", "s2"}).find(" 120/80/7/3/+2 4/9 "), std::string::npos);
 }
 
 TEST_F(HttplogFormat, NoBackendShowsTheFrontendAndNosrv) {
