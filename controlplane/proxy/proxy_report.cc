@@ -260,7 +260,7 @@ std::string report_backends(const ProxyView& v) {
            "  response-timeout " + n(t.l7_retries[2]) + "  status " + n(t.l7_retries[3]) + "  in-progress " +
            n(t.l7_retries_current) + "\n";
     out += "  not-retried budget " + n(t.retry_budget_refusals) + "  too-large " + n(t.retry_too_large) +
-           "  non-idempotent " + n(t.retry_non_idempotent) + "  with-body " + n(t.retry_with_body) + "\n";
+           "  non-idempotent " + n(t.retry_non_idempotent) + "  body-incomplete " + n(t.retry_body_incomplete) + "\n";
   }
   if (out.empty()) out = "no backends (see [[backend]] in docs/config.md)\n";
   return out;

@@ -59,7 +59,7 @@ BackendTotals backend_totals(const WorkerCounters& workers, std::size_t b) {
     t.retry_budget_refusals += c.retry_budget_refusals.get();
     t.retry_too_large += c.retry_too_large.get();
     t.retry_non_idempotent += c.retry_non_idempotent.get();
-    t.retry_with_body += c.retry_with_body.get();
+    t.retry_body_incomplete += c.retry_body_incomplete.get();
     add_responses(t.responses, c.responses);
   }
   return t;

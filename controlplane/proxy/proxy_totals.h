@@ -33,7 +33,7 @@ struct BackendTotals {
   // response-timeout, status) and the ones not made, by reason.
   uint64_t l7_retries[4] = {0, 0, 0, 0};
   uint64_t l7_retries_current = 0, retry_budget_refusals = 0, retry_too_large = 0, retry_non_idempotent = 0,
-           retry_with_body = 0;
+           retry_body_incomplete = 0;
   ResponseCounts responses{};
 };
 

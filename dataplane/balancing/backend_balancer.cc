@@ -86,7 +86,7 @@ uint64_t BackendBalancer::next_random() {
   return z ^ (z >> 31);
 }
 
-Pick BackendBalancer::pick(const BalanceKey& key) {
+Pick BackendBalancer::pick(const BalanceKey& key, uint32_t avoid) {
   if (table_ == nullptr || table_->candidates().empty()) return {PickOutcome::no_server, 0};
   switch (table_->settings().algorithm) {
     case conf::BalanceAlgorithm::roundrobin:
@@ -102,7 +102,7 @@ Pick BackendBalancer::pick(const BalanceKey& key) {
     case conf::BalanceAlgorithm::source:
     case conf::BalanceAlgorithm::uri:
     case conf::BalanceAlgorithm::hdr:
-      return pick_hash(key);
+      return pick_hash(key, avoid);
   }
   return pick_roundrobin();
 }
@@ -199,9 +199,9 @@ Pick BackendBalancer::pick_random() {
   return {PickOutcome::server, best};
 }
 
-Pick BackendBalancer::pick_hash(const BalanceKey& key) {
+Pick BackendBalancer::pick_hash(const BalanceKey& key, uint32_t avoid) {
   if (!key.present) return pick_roundrobin();
-  const uint32_t id = table_->server_for_hash(key.hash);
+  const uint32_t id = table_->server_for_hash(key.hash, avoid);
   if (id == UINT32_MAX) return {PickOutcome::no_server, 0};
   if (!room(id)) return {PickOutcome::queue_server, id};
   return {PickOutcome::server, id};

@@ -42,7 +42,10 @@ class BackendBalancer {
 
   // Chooses without taking a slot; the caller calls taken() when the
   // request is really assigned (at once, or later from a queue).
-  Pick pick(const BalanceKey& key);
+  // `avoid`: a server that just failed this request (a Layer-7 retry);
+  // hashes move on to the key's next server, the other algorithms simply
+  // pick again (see HttpProxy::assign).
+  Pick pick(const BalanceKey& key, uint32_t avoid = UINT32_MAX);
   void taken(uint32_t server);
   void released(uint32_t server);
   uint32_t in_flight(uint32_t server) const;
@@ -69,7 +72,7 @@ class BackendBalancer {
   Pick pick_leastconn();
   Pick pick_first();
   Pick pick_random();
-  Pick pick_hash(const BalanceKey& key);
+  Pick pick_hash(const BalanceKey& key, uint32_t avoid);
 };
 
 }  // namespace dplb::dataplane

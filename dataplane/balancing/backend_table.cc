@@ -108,16 +108,21 @@ BackendTable::BackendTable(const BalancerSettings& settings, std::vector<Balance
   }
 }
 
-uint32_t BackendTable::server_for_hash(uint64_t hash) const {
+uint32_t BackendTable::server_for_hash(uint64_t hash, uint32_t avoid) const {
   if (map_slots_.empty()) return UINT32_MAX;
   if (settings_.hash_type == conf::HashType::consistent) {
     const uint32_t at = static_cast<uint32_t>(hash >> 32);
     auto it = std::lower_bound(ring_.begin(), ring_.end(), at,
                                [](const RingPoint& p, uint32_t h) { return p.position < h; });
-    if (it == ring_.end()) it = ring_.begin();
-    return it->server;
+    std::size_t i = it == ring_.end() ? 0 : static_cast<std::size_t>(it - ring_.begin());
+    // As HAProxy's chash lookup with a server to avoid: walk on to the
+    // next point of another server.
+    for (std::size_t k = 0; k < ring_.size() && ring_[i].server == avoid; ++k) i = (i + 1) % ring_.size();
+    return ring_[i].server;
   }
-  return map_slots_[hash % map_slots_.size()];
+  std::size_t i = hash % map_slots_.size();
+  for (std::size_t k = 0; k < map_slots_.size() && map_slots_[i] == avoid; ++k) i = (i + 1) % map_slots_.size();
+  return map_slots_[i];
 }
 
 uint64_t balance_hash(std::string_view bytes) {

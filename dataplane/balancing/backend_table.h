@@ -41,7 +41,11 @@ class BackendTable {
   // Hash-based choice among candidates(): map-based (hash modulo the total
   // weight) or consistent (a ring of weighted points, so removing a server
   // moves only its own keys). Empty candidates: UINT32_MAX.
-  uint32_t server_for_hash(uint64_t hash) const;
+  // `avoid`: a server that just failed this request; the key's next server
+  // on the ring (consistent) or in the slots (map-based) is chosen instead,
+  // so a retry is deterministic per key too. Only when it is the sole
+  // candidate is it chosen again.
+  uint32_t server_for_hash(uint64_t hash, uint32_t avoid = UINT32_MAX) const;
 
   // The candidates interleaved by weight, one entry per unit: the sequence
   // static-rr walks, the map map-based hashing indexes, and what random draws from.

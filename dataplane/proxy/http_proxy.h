@@ -167,7 +167,6 @@ class HttpProxy final : public TcpApplication {
     bool request_idempotent = false;
     bool counted_on_server = false;  // this request is in its server's `total` already
     bool l7_retry_disabled = false;  // an http_request disable-l7-retry rule applied
-    bool request_bodiless = false;   // no body framing at all: the head is the whole request
     bool has_idempotency_key = false;  // the backend's idempotency_key_header is in the request
     // `replay` is kept for a Layer-7 retry (retry_on), until the response
     // head is accepted, not only until its first byte.
@@ -208,6 +207,9 @@ class HttpProxy final : public TcpApplication {
     Session* queue_next = nullptr;
     bool queued_on_server = false;
     Session* next_free = nullptr;
+    // Content-Length of the request body (0: none, or chunked): a body that
+    // cannot fit in retry_buffer is not kept at all.
+    uint64_t request_content_length = 0;
     uint16_t request_line_length = 0;
     char request_line[sizeof(AccessLogRecord::request)];
   };
@@ -227,6 +229,10 @@ class HttpProxy final : public TcpApplication {
   // pass; the rest wait for the next pass, so a burst of new TLS clients
   // delays established connections by a bounded amount, not by the burst.
   static constexpr uint32_t kHandshakesPerPass = 8;
+  // Segments a request kept for a Layer-7 retry may hold: full-sized
+  // segments of retry_buffer bytes fit with room to spare; a client that
+  // trickles its body in tiny segments does not pin thousands of mbufs.
+  static constexpr uint32_t replay_segments(uint32_t retry_buffer) { return 32 + retry_buffer / 512; }
   // Sessions and server links are allocated this many at a time.
   static constexpr uint32_t kChunk = 256;
   // Room for a rewritten head (the scratch space rewrite_ points to).
@@ -249,7 +255,7 @@ class HttpProxy final : public TcpApplication {
   void send_request(Session& s);
   // Layer-7 retries (http_proxy_retries.cc).
   enum class RetryCause : uint8_t { empty_response, junk_response, response_timeout, status };
-  enum class RetryRefusal : uint8_t { none, not_configured, disabled, with_body, too_large, non_idempotent };
+  enum class RetryRefusal : uint8_t { none, not_configured, disabled, body_incomplete, too_large, non_idempotent };
   RetryRefusal retry_refusal(const Session& s) const;
   bool retry_budget_allows(const Session& s) const;
   void end_l7_retry(Session& s);
@@ -258,6 +264,9 @@ class HttpProxy final : public TcpApplication {
   // retries are spent: the caller answers as without retries.
   bool l7_retry(Session& s, RetryCause cause);
   bool retryable_status(const Session& s, uint16_t status) const;
+  // Adds clones of `body` (about to go to the server) to s.replay; past
+  // retry_buffer or replay_segments the request is no longer kept.
+  void keep_for_replay(Session& s, rte_mbuf* body);
   uint32_t server_timeout_ms(const Session& s) const;
   void pump_request_body(Session& s);
   void client_gone(Session& s, TcpCloseReason reason);
@@ -313,8 +322,10 @@ class HttpProxy final : public TcpApplication {
   // in *inbound were counted when they were read, so the reading side
   // counts *read and the writing side the bytes moved, each byte once),
   // *done when the framer's message ended, *error on a framing error.
+  // `replay_of`: a request body whose session keeps what is sent for a
+  // Layer-7 retry (see keep_for_replay).
   uint64_t move(ByteStream& from, rte_mbuf** inbound, HttpBodyFramer* framer, ByteStream& to, uint64_t* read,
-                bool* done, uint16_t* error);
+                bool* done, uint16_t* error, Session* replay_of = nullptr);
   // Runs `chain` through `framer`. send: write `chain` (what follows the
   // message's end is in *inbound); hold: it all belongs to the next
   // message and is back in *inbound; failed: freed, *error set.

@@ -8,9 +8,9 @@ namespace dplb::dataplane {
 
 void HttpProxy::assign(Session& s, uint16_t avoid) {
   BackendBalancer& balancer = balancers_[s.backend];
-  Pick pick = balancer.pick(s.key);
+  Pick pick = balancer.pick(s.key, avoid == kNoIndex ? UINT32_MAX : avoid);
   // A retry after a failure: another pick while the balancer has another
-  // server to give (a hash keeps giving the same one; then it is used).
+  // server to give (hashes already moved on to the key's next server).
   const std::size_t servers = backend(s).servers.size();
   for (std::size_t k = 1; avoid != kNoIndex && k < servers && pick.outcome == PickOutcome::server &&
                           pick.server == avoid;

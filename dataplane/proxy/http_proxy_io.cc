@@ -33,7 +33,7 @@ HttpProxy::Gather HttpProxy::gather(ByteStream& conn, rte_mbuf** inbound, HeadBu
 }
 
 uint64_t HttpProxy::move(ByteStream& from, rte_mbuf** inbound, HttpBodyFramer* framer, ByteStream& to,
-                         uint64_t* read, bool* done, uint16_t* error) {
+                         uint64_t* read, bool* done, uint16_t* error, Session* replay_of) {
   uint64_t moved = 0;
   *read = 0;
   *done = framer != nullptr && framer->done();
@@ -58,6 +58,7 @@ uint64_t HttpProxy::move(ByteStream& from, rte_mbuf** inbound, HttpBodyFramer* f
       if (f == Framed::hold) break;
     }
     moved += chain->pkt_len;
+    if (replay_of != nullptr && replay_of->l7_replay && replay_of->replay != nullptr) keep_for_replay(*replay_of, chain);
     to.write(chain);
   }
   return moved;

@@ -172,7 +172,7 @@ void HttpProxy::note_request_head(Session& s, const HttpRequestHead& head) {
     s.request_body.expect_none();
   }
   s.request_done = s.request_body.done();
-  s.request_bodiless = !head.chunked && !(head.content_length && *head.content_length > 0);
+  s.request_content_length = !head.chunked && head.content_length ? *head.content_length : 0;
 }
 
 BalanceKey HttpProxy::balance_key(const Session& s, const HttpRequestHead& head) const {
@@ -259,7 +259,7 @@ void HttpProxy::pump_request_body(Session& s) {
   bool done = false;
   uint16_t error = 0;
   uint64_t read = 0;
-  const uint64_t moved = move(*s.client, &s.inbound, &s.request_body, *link.stream, &read, &done, &error);
+  const uint64_t moved = move(*s.client, &s.inbound, &s.request_body, *link.stream, &read, &done, &error, &s);
   if (read != 0) {
     s.bytes_in += read;
     s.total_bytes_in += read;

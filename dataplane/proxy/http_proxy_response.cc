@@ -88,6 +88,13 @@ void HttpProxy::forward_interim_response(Session& s, const HttpResponseHead& hea
   rewrite.client_version_minor = s.client_version_minor;
   const std::size_t length = write_response_head(head, rewrite, rewrite_.get(), kRewriteCapacity);
   if (length != 0 && s.client_version_minor >= 1) {
+    // A byte of a response reaches the client: from here the request is
+    // never sent again.
+    if (s.replay != nullptr) {
+      rte_pktmbuf_free(s.replay);
+      s.replay = nullptr;
+    }
+    s.l7_replay = false;
     const uint32_t n = s.client->write_copy(rewrite_.get(), static_cast<uint32_t>(length));
     s.bytes_out += n;
     s.total_bytes_out += n;
@@ -283,7 +290,8 @@ void HttpProxy::reset_exchange(Session& s) {
   s.request_done = s.response_head_done = s.response_done = false;
   s.request_is_head = s.upgrade = s.waiting_on_client = s.redispatch = s.response_until_close = false;
   s.request_idempotent = s.counted_on_server = s.l7_retry_disabled = false;
-  s.request_bodiless = s.has_idempotency_key = s.l7_replay = s.replay_on_reuse = false;
+  s.request_content_length = 0;
+  s.has_idempotency_key = s.l7_replay = s.replay_on_reuse = false;
   s.server_keep_alive = true;
   s.retries = 0;
   s.status = 0;

@@ -2,7 +2,8 @@
 // whose answer never came, was not HTTP, timed out or carried a retryable
 // status is sent again, to another server with redispatch, as long as no
 // byte of a response has gone to the client. The request is kept as
-// refcounted clones of its head mbufs, not copied.
+// refcounted clones of its mbufs (the rewritten head, then the body as it
+// goes to the server), not copied, up to retry_buffer.
 //
 // Stricter than HAProxy on purpose: methods that are not idempotent
 // (RFC 9110 9.2.2) are never sent twice unless retry_non_idempotent says
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 
+#include "dataplane/base/mbuf_chain.h"
 #include "dataplane/proxy/http_proxy.h"
 
 namespace dplb::dataplane {
@@ -20,9 +22,8 @@ HttpProxy::RetryRefusal HttpProxy::retry_refusal(const Session& s) const {
   const ProxyBackend& be = backend(s);
   if (!be.retry_on.any_layer7() || be.retries == 0) return RetryRefusal::not_configured;
   if (s.l7_retry_disabled) return RetryRefusal::disabled;
-  // Only the head is kept: a request with a body is not replayed yet.
-  if (!s.request_bodiless || s.pending_head == nullptr) return RetryRefusal::with_body;
-  if (s.pending_head->pkt_len > be.retry_buffer) return RetryRefusal::too_large;
+  if (s.pending_head == nullptr) return RetryRefusal::not_configured;
+  if (s.pending_head->pkt_len + s.request_content_length > be.retry_buffer) return RetryRefusal::too_large;
   if (s.request_idempotent) return RetryRefusal::none;
   switch (be.retry_non_idempotent) {
     case conf::RetryNonIdempotent::always: return RetryRefusal::none;
@@ -79,9 +80,15 @@ bool HttpProxy::l7_retry(Session& s, RetryCause cause) {
     switch (static_cast<RetryRefusal>(s.retry_refusal)) {
       case RetryRefusal::too_large: bc.retry_too_large.increment(); break;
       case RetryRefusal::non_idempotent: bc.retry_non_idempotent.increment(); break;
-      case RetryRefusal::with_body: bc.retry_with_body.increment(); break;
+      case RetryRefusal::body_incomplete: bc.retry_body_incomplete.increment(); break;
       default: break;
     }
+    return false;
+  }
+  if (!s.request_done) {
+    // The body was still arriving: what has not come yet cannot be sent
+    // again, and waiting for it would hold a dead exchange open.
+    bc.retry_body_incomplete.increment();
     return false;
   }
   if (s.retries >= be.retries) return false;
@@ -120,6 +127,22 @@ bool HttpProxy::l7_retry(Session& s, RetryCause cause) {
     connect(s);
   }
   return true;
+}
+
+void HttpProxy::keep_for_replay(Session& s, rte_mbuf* body) {
+  const uint32_t cap = backend(s).retry_buffer;
+  rte_mbuf* kept = s.replay;
+  const bool fits =
+      kept->pkt_len + body->pkt_len <= cap && uint32_t{kept->nb_segs} + body->nb_segs <= replay_segments(cap);
+  rte_mbuf* clone = fits ? rte_pktmbuf_clone(body, pool_) : nullptr;
+  if (clone == nullptr) {
+    rte_pktmbuf_free(kept);
+    s.replay = nullptr;
+    s.l7_replay = false;
+    s.retry_refusal = static_cast<uint8_t>(RetryRefusal::too_large);
+    return;
+  }
+  chain_append(kept, clone);
 }
 
 }  // namespace dplb::dataplane

@@ -75,7 +75,7 @@ struct alignas(64) BackendCounters {
   Counter retry_budget_refusals;   // a retry the budget did not allow
   Counter retry_too_large;         // a retryable failure of a request over retry_buffer
   Counter retry_non_idempotent;    // a retryable failure of a non-idempotent request
-  Counter retry_with_body;         // a retryable failure of a request with a body (not kept yet)
+  Counter retry_body_incomplete;   // a retryable failure while the request body was still arriving
   Counter no_server;          // 503 because nothing was usable
   Counter bytes_in;           // to servers (requests)
   Counter bytes_out;          // from servers (responses)

@@ -447,6 +447,28 @@ TEST(BackendBalancer, RandomIsReproducibleFromItsSeed) {
 
 // ---------------------------------------------------------------- hashing
 
+TEST(BackendBalancer, HashAvoidingAFailedServerMovesTheKeyToItsNextServer) {
+  for (auto hash_type : {HashType::map_based, HashType::consistent}) {
+    const auto table = make_table(BalanceAlgorithm::uri, weights({1, 2, 1, 3}), hash_type);
+    BackendBalancer b;
+    b.adopt(&table);
+    std::vector<uint32_t> moved_to(4, 0);
+    for (uint64_t k = 0; k < 2000; ++k) {
+      const uint32_t home = table.server_for_hash(key_of(k).hash);
+      const Pick p = b.pick(key_of(k), home);
+      ASSERT_EQ(p.outcome, PickOutcome::server);
+      EXPECT_NE(p.server, home) << "key " << k;
+      EXPECT_EQ(b.pick(key_of(k), home).server, p.server);  // the same retry target every time
+      EXPECT_EQ(b.pick(key_of(k)).server, home);            // and the key's home is unchanged
+      ++moved_to[p.server];
+    }
+    // The retries spread over the other servers, not onto one.
+    for (uint32_t i = 0; i < 4; ++i) EXPECT_GT(moved_to[i], 100u) << "server " << i;
+  }
+  const auto alone = make_table(BalanceAlgorithm::uri, weights({1}), HashType::consistent);
+  EXPECT_EQ(alone.server_for_hash(key_of(1).hash, 0), 0u);  // the only candidate is used again
+}
+
 TEST(BackendBalancer, HashKeepsAKeyOnItsServer) {
   for (auto algorithm : {BalanceAlgorithm::source, BalanceAlgorithm::uri, BalanceAlgorithm::hdr}) {
     for (auto hash_type : {HashType::map_based, HashType::consistent}) {
