@@ -290,6 +290,7 @@ struct BackendConfig {
   uint64_t retry_buffer = 16384;  // requests larger than this (head + body) are not retried
   Duration timeout_per_try{0};    // 0: timeout_server; else a response-timeout retry after this long
   RetryBudget retry_budget;
+  RetryBackoff retry_backoff;
   RetryNonIdempotent retry_non_idempotent = RetryNonIdempotent::never;
   std::string idempotency_key_header = "Idempotency-Key";
   HealthCheckConfig health_check;

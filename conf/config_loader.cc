@@ -413,6 +413,12 @@ void check_proxy(Config& config, Diagnostics& d) {
     check_unique_names(b.servers, "server", "backend.server", " in backend '" + b.name + "'", d);
     for (const auto& server : b.servers) check_server_address(config, server, d);
     check_observe(b, d);
+    if (b.retry_backoff.base.microseconds > b.retry_backoff.max.microseconds) {
+      d.error(key_position(b.positions, "retry_backoff", b.where),
+              "backend.retry_backoff: base " + format_duration(b.retry_backoff.base) + " is over max " +
+                  format_duration(b.retry_backoff.max) + " in backend '" + b.name +
+                  "'; max caps every wait, so it must be at least base");
+    }
   }
   compile_http_rules(config, d);
 }

@@ -346,6 +346,8 @@ void render_backends(std::ostream& o, const Config& c) {
       << "timeout_per_try = " << duration(b.timeout_per_try) << "\n"
       << "retry_budget = { percent = " << b.retry_budget.percent
       << ", min_concurrent = " << b.retry_budget.min_concurrent << " }\n"
+      << "retry_backoff = { base = " << duration(b.retry_backoff.base) << ", max = " << duration(b.retry_backoff.max)
+      << " }\n"
       << "retry_non_idempotent = " << quoted(retry_non_idempotent_name(b.retry_non_idempotent)) << "\n"
       << "idempotency_key_header = " << quoted(b.idempotency_key_header) << "\n";
     render_acls(o, b.rules);

@@ -150,6 +150,13 @@ TableSchema<RetryBudget> retry_budget_schema() {
   return s;
 }
 
+TableSchema<RetryBackoff> retry_backoff_schema() {
+  TableSchema<RetryBackoff> s("[backend.retry_backoff]", "backend.retry_backoff");
+  s.optional("base", duration_in(&RetryBackoff::base, Duration{0}, seconds(60)))
+      .optional("max", duration_in(&RetryBackoff::max, Duration{0}, seconds(60)));
+  return s;
+}
+
 TableSchema<BackendConfig> backend_schema() {
   TableSchema<BackendConfig> s("[[backend]]", "backend");
   s.required("name", string_as<BackendConfig, std::string>(&BackendConfig::name, "string",
@@ -168,6 +175,7 @@ TableSchema<BackendConfig> backend_schema() {
       .optional("retry_on", retry_on_list())
       .optional("retry_buffer", retry_buffer_size())
       .optional("retry_budget", table(&BackendConfig::retry_budget, retry_budget_schema()))
+      .optional("retry_backoff", table(&BackendConfig::retry_backoff, retry_backoff_schema()))
       .optional("timeout_per_try", duration_in(&BackendConfig::timeout_per_try, Duration{0}, hours(1)))
       .optional("retry_non_idempotent",
                 string_as<BackendConfig, RetryNonIdempotent>(&BackendConfig::retry_non_idempotent, "string",

@@ -6,7 +6,9 @@
 
 namespace dplb::conf {
 
-// Levenshtein distance; used to suggest the key or command an operator meant.
+// Levenshtein distance, with a swap of two neighbouring letters counted as
+// one edit (optimal string alignment); used to suggest the key or command an
+// operator meant.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // Candidates close enough to `word` to be a plausible typo, best first. A

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "conf/duration.h"
+
 namespace dplb::conf {
 
 // HAProxy's `retry-on` keywords (doc/configuration.txt, "retry-on").
@@ -42,6 +44,16 @@ struct RetryBudget {
   uint32_t percent = 20;
   uint32_t min_concurrent = 3;
   bool operator==(const RetryBudget&) const = default;
+};
+
+// Beyond HAProxy, which retries at once: the wait before the n-th Layer-7
+// retry of a request is drawn uniformly from [0, min(max, base * 2^(n-1))]
+// ("full jitter"), so the retries of many requests failed by one event do
+// not reach the next server in step. base 0: at once, as HAProxy.
+struct RetryBackoff {
+  Duration base{0};
+  Duration max{250'000};
+  bool operator==(const RetryBackoff&) const = default;
 };
 
 enum class RetryNonIdempotent : uint8_t { never, with_idempotency_key, always };

@@ -26,7 +26,8 @@ HttpProxy::HttpProxy(TcpStack& stack, rte_mempool* pool, const ProxySnapshot* sn
       request_head_(std::make_unique<HttpRequestHead>()),
       response_head_(std::make_unique<HttpResponseHead>()),
       rewrite_(std::make_unique<char[]>(kRewriteCapacity)),
-      rules_(std::make_unique<rules::HttpRuleRunner>()) {
+      rules_(std::make_unique<rules::HttpRuleRunner>()),
+      backoff_random_(seed ^ 0x6a09e667f3bcc909ull) {
   // The worker pool sizes these before any worker runs; a proxy built
   // alone (tests, benchmarks) sizes them itself.
   if (counters_.frontend_rule_hits.size() != snapshot_->frontends.size() ||

@@ -162,6 +162,7 @@ class HttpProxy final : public TcpApplication {
     bool lingering = false;
     bool response_until_close = false;
     bool redispatch = false;        // retry_wait: the next attempt picks a server anew
+    uint16_t avoid_server = kNoIndex;  // retry_wait after a Layer-7 failure: the server that failed
     // RFC 9110 9.2.2: sending it twice has the effect of sending it once, so
     // it may be replayed after it may have reached a server.
     bool request_idempotent = false;
@@ -264,6 +265,8 @@ class HttpProxy final : public TcpApplication {
   // retries are spent: the caller answers as without retries.
   bool l7_retry(Session& s, RetryCause cause);
   bool retryable_status(const Session& s, uint16_t status) const;
+  // The jittered wait before this Layer-7 retry (retry_backoff); 0: at once.
+  uint32_t retry_backoff_us(const Session& s);
   // Adds clones of `body` (about to go to the server) to s.replay; past
   // retry_buffer or replay_segments the request is no longer kept.
   void keep_for_replay(Session& s, rte_mbuf* body);
@@ -454,6 +457,7 @@ class HttpProxy final : public TcpApplication {
   std::unique_ptr<HttpResponseHead> response_head_;
   std::unique_ptr<char[]> rewrite_;
   std::unique_ptr<rules::HttpRuleRunner> rules_;
+  uint64_t backoff_random_;  // draws the retry_backoff jitter
 };
 
 }  // namespace dplb::dataplane

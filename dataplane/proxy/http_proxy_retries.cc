@@ -113,6 +113,15 @@ bool HttpProxy::l7_retry(Session& s, RetryCause cause) {
   s.pending_head = s.replay;
   s.replay = nullptr;
   s.l7_replay = false;
+  const uint32_t wait_us = retry_backoff_us(s);
+  if (wait_us != 0) {
+    // The timer's retry_wait picks up from here (redispatching then).
+    s.phase = Phase::retry_wait;
+    s.redispatch = be.redispatch;
+    s.avoid_server = s.server;
+    arm(s, (wait_us + 999) / 1000);
+    return true;
+  }
   if (be.redispatch) {
     // Another server when the balancer has one (HAProxy redispatches an L7
     // retry the same way), and not the one that just failed.
@@ -127,6 +136,19 @@ bool HttpProxy::l7_retry(Session& s, RetryCause cause) {
     connect(s);
   }
   return true;
+}
+
+uint32_t HttpProxy::retry_backoff_us(const Session& s) {
+  const ProxyBackend& be = backend(s);
+  if (be.retry_backoff_base_us == 0) return 0;
+  const uint32_t shift = std::min<uint32_t>(s.retries > 0 ? s.retries - 1 : 0, 20);
+  const uint64_t ceiling = std::min<uint64_t>(uint64_t{be.retry_backoff_base_us} << shift, be.retry_backoff_max_us);
+  // splitmix64: cheap, and the draws of one worker need no more.
+  uint64_t z = (backoff_random_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<uint32_t>(z % (ceiling + 1));
 }
 
 void HttpProxy::keep_for_replay(Session& s, rte_mbuf* body) {

@@ -49,8 +49,13 @@ void HttpProxy::timer_fired(Session& s) {
         counters_.backends[s.backend].redispatches.increment();
         s.redispatched = true;
         release_slot(s);
+        // A Layer-7 retry's request reached its server: the next one
+        // counts it again, and the one that failed it is avoided.
+        s.counted_on_server = false;
         s.phase = Phase::request_head;
-        assign(s);
+        const uint16_t avoid = s.avoid_server;
+        s.avoid_server = kNoIndex;
+        assign(s, avoid);
       } else {
         connect(s);
       }

@@ -100,6 +100,8 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     backend.retry_buffer = static_cast<uint32_t>(bc.retry_buffer);
     backend.timeout_per_try_ms = to_ms(bc.timeout_per_try);
     backend.retry_budget = bc.retry_budget;
+    backend.retry_backoff_base_us = static_cast<uint32_t>(bc.retry_backoff.base.microseconds);
+    backend.retry_backoff_max_us = static_cast<uint32_t>(bc.retry_backoff.max.microseconds);
     backend.retry_non_idempotent = bc.retry_non_idempotent;
     backend.idempotency_key_header = bc.idempotency_key_header;
     backend.rules = bc.rules.compiled;

@@ -52,6 +52,8 @@ struct ProxyBackend {
   uint32_t retry_buffer = 16384;
   uint32_t timeout_per_try_ms = 0;  // 0: timeout_server
   conf::RetryBudget retry_budget;
+  uint32_t retry_backoff_base_us = 0;  // 0: Layer-7 retries at once
+  uint32_t retry_backoff_max_us = 250000;
   conf::RetryNonIdempotent retry_non_idempotent = conf::RetryNonIdempotent::never;
   std::string idempotency_key_header;
   // http_request / http_response rules, compiled when the configuration

@@ -738,6 +738,11 @@ const std::vector<BrokenProxy>& cases() {
       {"retry_non_idempotent misspelt", backend_with("retry_non_idempotent = \"allways\"\n"),
        {"20:24: backend.retry_non_idempotent: 'allways' is not one of never, with-idempotency-key, always; did you "
         "mean 'always'?"}},
+      {"retry_backoff base over max", backend_with("retry_backoff = { base = \"500ms\", max = \"100ms\" }\n"),
+       {"20:17: backend.retry_backoff: base 500ms is over max 100ms in backend 'web_servers'; max caps every wait, so "
+        "it must be at least base"}},
+      {"retry_backoff unknown key", backend_with("retry_backoff = { bsae = \"5ms\" }\n"),
+       {"20:19: unknown key 'bsae' in [backend.retry_backoff]; did you mean 'base'?"}},
       {"retry-on with a dash", backend_with("retry-on = [\"503\"]\n"),
        {"20:1: unknown key 'retry-on' in [[backend]]; write retry_on (with an underscore)"}},
   };
@@ -852,6 +857,7 @@ TEST(ConfigProxy, RetryPolicyReadsAndRendersBack) {
   EXPECT_EQ(b.timeout_per_try.microseconds, 2'000'000);
   EXPECT_EQ(b.retry_non_idempotent, RetryNonIdempotent::with_idempotency_key);
   EXPECT_EQ(b.idempotency_key_header, "X-Request-Id");
+  EXPECT_EQ(b.retry_backoff, (RetryBackoff{}));  // base 0: at once, as HAProxy
   const std::string rendered = render_config(c);
   EXPECT_NE(rendered.find("retry_on = [\"conn-failure\", \"empty-response\", \"junk-response\", \"response-timeout\", "
                           "\"0rtt-rejected\", \"500\", \"502\", \"503\", \"504\", \"404\"]\nretry_buffer = \"32k\"\n"),
@@ -862,6 +868,12 @@ TEST(ConfigProxy, RetryPolicyReadsAndRendersBack) {
   EXPECT_FALSE(none.backends[0].retry_on.conn_failure);
   EXPECT_FALSE(none.backends[0].retry_on.any_layer7());
   EXPECT_NE(render_config(none).find("retry_on = [\"none\"]\n"), std::string::npos);
+  const Config backoff = load_ok(backend_with("retry_backoff = { base = \"10ms\", max = \"1s\" }\n"));
+  EXPECT_EQ(backoff.backends[0].retry_backoff.base.microseconds, 10'000);
+  EXPECT_EQ(backoff.backends[0].retry_backoff.max.microseconds, 1'000'000);
+  const std::string backoff_text = render_config(backoff);
+  EXPECT_NE(backoff_text.find("retry_backoff = { base = \"10ms\", max = \"1s\" }\n"), std::string::npos);
+  EXPECT_EQ(render_config(load_ok(backoff_text)), backoff_text);
 }
 
 TEST(ConfigProxy, SchemaDocumentsEveryProxyKey) {

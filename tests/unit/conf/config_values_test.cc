@@ -98,6 +98,9 @@ TEST(DidYouMean, FindsTyposAndAbbreviations) {
   EXPECT_TRUE(close_matches("colour", keys).empty());
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("bsae", "base"), 1u);  // a swap is one slip
+  EXPECT_EQ(edit_distance("ab", "ba"), 1u);
+  EXPECT_EQ(edit_distance("abc", ""), 3u);
 }
 
 TEST(ConfigDefaults, MinimalFileGetsDocumentedDefaults) {

@@ -2325,6 +2325,44 @@ TEST_F(HttpProxyRetrySim, AHashBackendRetriesOnTheKeysNextServer) {
   EXPECT_EQ(backend_counters().retries.get(), 3u);
 }
 
+TEST_F(HttpProxyRetrySim, RetryBackoffSpreadsRetriesOverAJitteredWait) {
+  configure = [](conf::BackendConfig& be) {
+    be.retry_backoff = {conf::Duration{100'000}, conf::Duration{100'000}};
+  };
+  start_failing(ServerMode::close);
+  server(1).behaviour().mode = ServerMode::close;
+  // Every try fails: the first retry waits up to 100 ms (base), the
+  // second up to 100 ms too (2 x base, capped by max).
+  std::vector<uint64_t> took;
+  for (int i = 0; i < 12; ++i) {
+    const uint64_t t0 = sim_->now_us();
+    const int c = request(get("/"));
+    EXPECT_EQ(parse_responses(client_->received(c))[0].status, 502);
+    took.push_back(sim_->now_us() - t0);
+  }
+  const auto [low, high] = std::minmax_element(took.begin(), took.end());
+  EXPECT_LE(*high, 230'000u);         // two waits of at most 100 ms, and the round trips
+  EXPECT_GT(*high - *low, 40'000u);   // spread, not one fixed delay
+  EXPECT_EQ(backend_counters().retries.get(), 24u);
+  EXPECT_EQ(backend_counters().l7_retries_current.get(), 0u);
+}
+
+TEST_F(HttpProxyRetrySim, AClientLeavingDuringTheBackoffEndsTheRetry) {
+  configure = [](conf::BackendConfig& be) { be.retry_backoff = {conf::Duration{1'000'000}, conf::Duration{1'000'000}}; };
+  start_failing(ServerMode::close);
+  const int c = client_->open();
+  client_->send(c, get("/"));
+  ASSERT_TRUE(sim_->run_until([&] { return server(0).requests().size() == 1; }, 1'000'000));
+  sim_->run_for(5'000);
+  client_->abort(c);  // a reset: a FIN alone would not end the exchange (no abortonclose)
+  sim_->run_for(2'000'000);
+  EXPECT_EQ(server(1).requests().size(), 0u);  // the retry never went out
+  EXPECT_EQ(backend_counters().l7_retries_current.get(), 0u);
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "CC");
+}
+
 // Requests with a body: kept whole (head and body) up to retry_buffer.
 class HttpProxyRetryBodySim : public HttpProxyRetrySim {
  protected:
