@@ -94,11 +94,11 @@ Pick BackendBalancer::pick(const BalanceKey& key, uint32_t avoid) {
     case conf::BalanceAlgorithm::static_rr:
       return pick_static_rr();
     case conf::BalanceAlgorithm::leastconn:
-      return pick_leastconn();
+      return pick_leastconn(avoid);
     case conf::BalanceAlgorithm::first:
-      return pick_first();
+      return pick_first(avoid);
     case conf::BalanceAlgorithm::random:
-      return pick_random();
+      return pick_random(avoid);
     case conf::BalanceAlgorithm::source:
     case conf::BalanceAlgorithm::uri:
     case conf::BalanceAlgorithm::hdr:
@@ -144,7 +144,7 @@ Pick BackendBalancer::pick_static_rr() {
   return {PickOutcome::server, slots[at]};
 }
 
-Pick BackendBalancer::pick_leastconn() {
+Pick BackendBalancer::pick_leastconn(uint32_t avoid) {
   const auto& servers = table_->servers();
   const auto& candidates = table_->candidates();
   const std::size_t n = candidates.size();
@@ -153,7 +153,7 @@ Pick BackendBalancer::pick_leastconn() {
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t at = (start + i) % n;
     const uint32_t id = candidates[at];
-    if (!room(id)) continue;
+    if (!room(id) || id == avoid) continue;
     if (best == n) {
       best = at;
       continue;
@@ -164,19 +164,23 @@ Pick BackendBalancer::pick_leastconn() {
     const uint64_t rhs = (uint64_t{state_[b].in_flight} + 1) * servers[id].weight;
     if (lhs < rhs) best = at;
   }
-  if (best == n) return {PickOutcome::queue_backend, 0};
+  if (best == n) {
+    if (avoid != UINT32_MAX && room(avoid)) return {PickOutcome::server, avoid};
+    return {PickOutcome::queue_backend, 0};
+  }
   leastconn_cursor_ = static_cast<uint32_t>((best + 1) % n);
   return {PickOutcome::server, candidates[best]};
 }
 
-Pick BackendBalancer::pick_first() {
+Pick BackendBalancer::pick_first(uint32_t avoid) {
   for (uint32_t id : table_->candidates()) {
-    if (room(id)) return {PickOutcome::server, id};
+    if (room(id) && id != avoid) return {PickOutcome::server, id};
   }
+  if (avoid != UINT32_MAX && room(avoid)) return {PickOutcome::server, avoid};
   return {PickOutcome::queue_backend, 0};
 }
 
-Pick BackendBalancer::pick_random() {
+Pick BackendBalancer::pick_random(uint32_t avoid) {
   const auto& servers = table_->servers();
   const auto& slots = table_->slots();
   // lower load / weight, cross-multiplied; the incumbent wins ties.
@@ -187,14 +191,15 @@ Pick BackendBalancer::pick_random() {
   uint32_t best = UINT32_MAX;
   for (uint32_t i = 0; i < draws; ++i) {
     const uint32_t id = slots[next_random() % slots.size()];
-    if (!room(id)) continue;
+    if (!room(id) || id == avoid) continue;
     if (best == UINT32_MAX || lighter(id, best)) best = id;
   }
   if (best != UINT32_MAX) return {PickOutcome::server, best};
   for (uint32_t id : table_->candidates()) {
-    if (!room(id)) continue;
+    if (!room(id) || id == avoid) continue;
     if (best == UINT32_MAX || lighter(id, best)) best = id;
   }
+  if (best == UINT32_MAX && avoid != UINT32_MAX && room(avoid)) best = avoid;
   if (best == UINT32_MAX) return {PickOutcome::queue_backend, 0};
   return {PickOutcome::server, best};
 }

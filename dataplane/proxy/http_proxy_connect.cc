@@ -103,6 +103,9 @@ void HttpProxy::connect_failed(Session& s, bool timed_out) {
     counters_.backends[s.backend].retries.increment();
     // As HAProxy's `option redispatch`: the last retry may go elsewhere.
     s.redispatch = be.redispatch && s.retries == be.retries;
+    // And not to the server that just refused it, as HAProxy's balancers
+    // are given the previous server to avoid.
+    if (s.redispatch) s.avoid_server = s.server;
     s.phase = Phase::retry_wait;
     arm(s, std::min(be.timeout_connect_ms, kTurnAroundMs));
     return;

@@ -469,6 +469,22 @@ TEST(BackendBalancer, HashAvoidingAFailedServerMovesTheKeyToItsNextServer) {
   EXPECT_EQ(alone.server_for_hash(key_of(1).hash, 0), 0u);  // the only candidate is used again
 }
 
+TEST(BackendBalancer, AvoidingAFailedServerPicksAnotherWithRoom) {
+  for (auto algorithm : {BalanceAlgorithm::first, BalanceAlgorithm::leastconn, BalanceAlgorithm::random}) {
+    const auto table = make_table(algorithm, weights({1, 1, 1}));
+    BackendBalancer b;
+    b.adopt(&table);
+    for (int i = 0; i < 50; ++i) {
+      const Pick p = b.pick({}, 0);
+      ASSERT_EQ(p.outcome, PickOutcome::server);
+      EXPECT_NE(p.server, 0u) << "algorithm " << static_cast<int>(algorithm);
+    }
+    const auto alone = make_table(algorithm, weights({1}));
+    b.adopt(&alone);
+    EXPECT_EQ(b.pick({}, 0).server, 0u);  // the only candidate is used again
+  }
+}
+
 TEST(BackendBalancer, HashKeepsAKeyOnItsServer) {
   for (auto algorithm : {BalanceAlgorithm::source, BalanceAlgorithm::uri, BalanceAlgorithm::hdr}) {
     for (auto hash_type : {HashType::map_based, HashType::consistent}) {
