@@ -285,7 +285,10 @@ struct BackendConfig {
   std::optional<Duration> timeout_tunnel;  // unset: the larger of timeout_client and timeout_server
   HttpReuse http_reuse = HttpReuse::safe;
   uint32_t retries = 3;         // attempts after the first: connection retries and L7 retries
-  bool redispatch = true;       // the last connection retry, and every L7 retry, may go to another server
+  bool redispatch = true;       // connection retries (see redispatch_interval) and every L7 retry may go elsewhere
+  // HAProxy's `option redispatch <interval>`: N > 0 every Nth connection
+  // retry goes to another server, N < 0 the Nth from the last (-1: the last).
+  int32_t redispatch_interval = -1;
   RetryOn retry_on;             // HAProxy's retry-on; default conn-failure
   uint64_t retry_buffer = 16384;  // requests larger than this (head + body) are not retried
   Duration timeout_per_try{0};    // 0: timeout_server; else a response-timeout retry after this long

@@ -337,7 +337,9 @@ void render_backends(std::ostream& o, const Config& c) {
     if (b.timeout_tunnel) o << "timeout_tunnel = " << duration(*b.timeout_tunnel) << "\n";
     o << "http_reuse = " << quoted(http_reuse_name(b.http_reuse)) << "\n"
       << "retries = " << b.retries << "\n"
-      << "redispatch = " << flag(b.redispatch) << "\n"
+      << "redispatch = "
+      << (b.redispatch && b.redispatch_interval != -1 ? std::to_string(b.redispatch_interval) : flag(b.redispatch))
+      << "\n"
       << "retry_on = [";
     const std::vector<std::string> words = format_retry_on(b.retry_on);
     for (std::size_t i = 0; i < words.size(); ++i) o << (i ? ", " : "") << quoted(words[i]);

@@ -150,6 +150,25 @@ TableSchema<RetryBudget> retry_budget_schema() {
   return s;
 }
 
+// true, false, or HAProxy's `option redispatch <interval>` as an integer.
+FieldSpec<BackendConfig> redispatch_field() {
+  return {"boolean or integer", "true, false, -100..100",
+          [](const toml::node& node, const std::string& path, BackendConfig& out, Diagnostics& d) {
+            if (const auto* flag = node.as_boolean()) {
+              out.redispatch = flag->get();
+              out.redispatch_interval = -1;
+              return;
+            }
+            const auto* value = node.as_integer();
+            if (value == nullptr) return report_type(d, node, path, "a boolean or an integer (HAProxy's interval)");
+            if (value->get() < -100 || value->get() > 100) return report_range(d, node, path, value->get(), -100, 100);
+            // 0 turns redispatching off, as in HAProxy.
+            out.redispatch = value->get() != 0;
+            out.redispatch_interval = value->get() == 0 ? -1 : static_cast<int32_t>(value->get());
+          },
+          {}};
+}
+
 TableSchema<RetryBackoff> retry_backoff_schema() {
   TableSchema<RetryBackoff> s("[backend.retry_backoff]", "backend.retry_backoff");
   s.optional("base", duration_in(&RetryBackoff::base, Duration{0}, seconds(60)))
@@ -171,7 +190,7 @@ TableSchema<BackendConfig> backend_schema() {
       .optional("http_reuse", string_as<BackendConfig, HttpReuse>(&BackendConfig::http_reuse, "string",
                                                                   "never, safe, always", convert_http_reuse))
       .optional("retries", integer_in(&BackendConfig::retries, 0, 100))
-      .optional("redispatch", boolean(&BackendConfig::redispatch))
+      .optional("redispatch", redispatch_field())
       .optional("retry_on", retry_on_list())
       .optional("retry_buffer", retry_buffer_size())
       .optional("retry_budget", table(&BackendConfig::retry_budget, retry_budget_schema()))

@@ -101,12 +101,19 @@ void HttpProxy::connect_failed(Session& s, bool timed_out) {
     ++s.retries;
     server_counters(s.backend, s.server).retries.increment();
     counters_.backends[s.backend].retries.increment();
-    // As HAProxy's `option redispatch`: the last retry may go elsewhere.
-    s.redispatch = be.redispatch && s.retries == be.retries;
-    // And not to the server that just refused it, as HAProxy's balancers
-    // are given the previous server to avoid.
-    if (s.redispatch) s.avoid_server = s.server;
+    // As HAProxy's `option redispatch <interval>`: by default the last
+    // retry goes elsewhere, and not to the server that just failed (HAProxy
+    // hands its balancers the previous server to avoid). Going elsewhere
+    // needs no turn-around: that wait is for a server restarting.
+    const int32_t every = be.redispatch_interval;
+    const int64_t due = every > 0 ? every : int64_t{be.retries} + 1 + every;
+    s.redispatch = be.redispatch && due > 0 && s.retries % due == 0;
     s.phase = Phase::retry_wait;
+    if (s.redispatch) {
+      s.avoid_server = s.server;
+      arm(s, 0);
+      return;
+    }
     arm(s, std::min(be.timeout_connect_ms, kTurnAroundMs));
     return;
   }

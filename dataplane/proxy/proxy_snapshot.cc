@@ -96,6 +96,7 @@ std::unique_ptr<const ProxySnapshot> build_proxy_snapshot(
     backend.reuse = bc.http_reuse;
     backend.retries = bc.retries;
     backend.redispatch = bc.redispatch;
+    backend.redispatch_interval = bc.redispatch_interval;
     backend.retry_on = bc.retry_on;
     backend.retry_buffer = static_cast<uint32_t>(bc.retry_buffer);
     backend.timeout_per_try_ms = to_ms(bc.timeout_per_try);

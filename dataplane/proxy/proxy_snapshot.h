@@ -48,6 +48,7 @@ struct ProxyBackend {
   conf::HttpReuse reuse = conf::HttpReuse::safe;
   uint32_t retries = 3;
   bool redispatch = true;
+  int32_t redispatch_interval = -1;  // which connection retries redispatch (HAProxy's interval)
   conf::RetryOn retry_on;
   uint32_t retry_buffer = 16384;
   uint32_t timeout_per_try_ms = 0;  // 0: timeout_server

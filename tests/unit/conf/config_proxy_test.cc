@@ -650,7 +650,7 @@ const std::vector<BrokenProxy>& cases() {
       {"too many retries", backend_with("retries = 101\n"), {"20:11: backend.retries: 101 is out of range 0..100"}},
       {"negative retries", backend_with("retries = -1\n"), {"20:11: backend.retries: -1 is out of range 0..100"}},
       {"redispatch as a word", backend_with("redispatch = \"on\"\n"),
-       {"20:14: backend.redispatch: expected a boolean (true or false), got a string"}},
+       {"20:14: backend.redispatch: expected a boolean or an integer (HAProxy's interval), got a string"}},
       {"connect timeout over an hour", backend_with("timeout_connect = \"2h\"\n"),
        {"20:19: backend.timeout_connect: 2h is out of range 1ms..1h"}},
       {"server timeout of zero", backend_with("timeout_server = \"0s\"\n"),
@@ -738,6 +738,8 @@ const std::vector<BrokenProxy>& cases() {
       {"retry_non_idempotent misspelt", backend_with("retry_non_idempotent = \"allways\"\n"),
        {"20:24: backend.retry_non_idempotent: 'allways' is not one of never, with-idempotency-key, always; did you "
         "mean 'always'?"}},
+      {"redispatch interval out of range", backend_with("redispatch = 200\n"),
+       {"20:14: backend.redispatch: 200 is out of range -100..100"}},
       {"retry_backoff base over max", backend_with("retry_backoff = { base = \"500ms\", max = \"100ms\" }\n"),
        {"20:17: backend.retry_backoff: base 500ms is over max 100ms in backend 'web_servers'; max caps every wait, so "
         "it must be at least base"}},
@@ -868,6 +870,15 @@ TEST(ConfigProxy, RetryPolicyReadsAndRendersBack) {
   EXPECT_FALSE(none.backends[0].retry_on.conn_failure);
   EXPECT_FALSE(none.backends[0].retry_on.any_layer7());
   EXPECT_NE(render_config(none).find("retry_on = [\"none\"]\n"), std::string::npos);
+  for (const auto& [text, on, every] : std::vector<std::tuple<std::string, bool, int32_t>>{
+           {"true", true, -1}, {"false", false, -1}, {"1", true, 1}, {"-2", true, -2}, {"0", false, -1}}) {
+    const Config r = load_ok(backend_with("redispatch = " + text + "\n"));
+    EXPECT_EQ(r.backends[0].redispatch, on) << text;
+    EXPECT_EQ(r.backends[0].redispatch_interval, every) << text;
+    const std::string again = render_config(r);
+    EXPECT_EQ(render_config(load_ok(again)), again) << text;
+  }
+  EXPECT_NE(render_config(load_ok(backend_with("redispatch = 1\n"))).find("redispatch = 1\n"), std::string::npos);
   const Config backoff = load_ok(backend_with("retry_backoff = { base = \"10ms\", max = \"1s\" }\n"));
   EXPECT_EQ(backoff.backends[0].retry_backoff.base.microseconds, 10'000);
   EXPECT_EQ(backoff.backends[0].retry_backoff.max.microseconds, 1'000'000);

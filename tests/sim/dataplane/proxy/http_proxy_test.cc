@@ -924,6 +924,38 @@ TEST_F(HttpProxySim, RetriesThenRedispatchToAGoodServer) {
   EXPECT_EQ(log[0].retries, 2);
 }
 
+TEST_F(HttpProxySim, RedispatchOnEveryRetryGoesElsewhereWithoutTheTurnAround) {
+  // HAProxy's `option redispatch 1`: the first retry already picks another
+  // server, at once (the turn-around wait is for retrying the same one).
+  config_ = sim_proxy_config(2);
+  config_.backends[0].retries = 3;
+  config_.backends[0].redispatch_interval = 1;
+  start({}, {}, 1, {false, true});
+  const uint64_t t0 = sim_->now_us();
+  const int c = request(get("/"), 1, 5'000'000);
+  EXPECT_LT(sim_->now_us() - t0, 100'000u);
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].body, "server2");
+  EXPECT_EQ(backend_counters().retries.get(), 1u);
+  EXPECT_EQ(backend_counters().redispatches.get(), 1u);
+}
+
+TEST_F(HttpProxySim, TheDefaultRedispatchWaitsOnTheSameServerFirst) {
+  // -1, HAProxy's default: retries 1 and 2 wait min(timeout_connect, 1 s)
+  // and try the same server; the last goes elsewhere.
+  config_ = sim_proxy_config(2);
+  config_.backends[0].retries = 3;
+  config_.backends[0].timeout_connect = conf::Duration{200'000};
+  start({}, {}, 1, {false, true});
+  const uint64_t t0 = sim_->now_us();
+  const int c = request(get("/"), 1, 5'000'000);
+  EXPECT_GE(sim_->now_us() - t0, 400'000u);
+  EXPECT_EQ(parse_responses(client_->received(c))[0].body, "server2");
+  EXPECT_EQ(server_counters(0).connect_errors.get(), 3u);
+  EXPECT_EQ(backend_counters().redispatches.get(), 1u);
+}
+
 TEST_F(HttpProxySim, ServerUnreachableTimesOutConnect) {
   // No host at the server's address: SYNs vanish, timeout_connect ends it.
   config_.backends[0].servers[0].address.address.value = ipv4(10, 0, 9, 9);
