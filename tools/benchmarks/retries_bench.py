@@ -21,9 +21,10 @@ The load balancers:
                       server that failed).
   haproxy-redispatch  the same with `option redispatch 1` (every retry may go
                       to another server), HAProxy's best case.
-  dplb                the same backend in TOML (redispatch is dplb's default),
-                      with timeout_per_try 500ms and a budget floor sized for
-                      wrk's connections (docs/operations.md 11a).
+  dplb                the same backend in TOML (redispatch is dplb's default:
+                      the last retry), with timeout_per_try 500ms and a budget
+                      floor sized for wrk's connections (docs/operations.md 11a).
+  dplb-redispatch     the same with `redispatch = 1`, as haproxy-redispatch.
 
 Failed = wrk's non-2xx/3xx responses plus its socket errors (connect, read,
 write, timeout at --timeout). Also requests done, p99 latency (wrk --latency)
@@ -47,7 +48,7 @@ labmod = hb.labmod
 VIP = hb.VIP
 URL = hb.URL
 FAULTS = ("kill", "term", "stop")
-LBS = ("haproxy", "haproxy-redispatch", "dplb")
+LBS = ("haproxy", "haproxy-redispatch", "dplb", "dplb-redispatch")
 
 HAPROXY_CFG = """\
 # tools/bench retries: the reference's backend, one thread, no logging.
@@ -115,6 +116,7 @@ timeout_connect = "5s"
 timeout_server = "50s"
 retry_on = ["all-retryable-errors"]
 timeout_per_try = "500ms"
+redispatch = {redispatch}
 retry_budget = {{ percent = 20, min_concurrent = {budget_floor} }}
 
 [[backend.http_request]]
@@ -145,7 +147,8 @@ class RetriesBench(hb.Bench):
         cfg = os.path.join(self.tmp, "dplb.toml")
         with open(cfg, "w") as f:
             f.write(DPLB_CFG.format(idle_sleep_us=self.args.idle_sleep_us, cpu=hb.LB_CPU, socket=sock, vip=VIP,
-                                    back=hb.BACK_ADDR, budget_floor=self.args.budget_floor))
+                                    back=hb.BACK_ADDR, budget_floor=self.args.budget_floor,
+                                    redispatch="1" if lb == "dplb-redispatch" else "true"))
         res = labmod.sh(self.args.dplb, "-c", cfg, "--check", check=False)
         if res.returncode != 0:
             raise hb.BenchError(f"dplb --check refuses the configuration:\n{res.stdout}{res.stderr}")
@@ -213,7 +216,7 @@ class RetriesBench(hb.Bench):
             figures = parse_wrk(out)
             if self.args.verbose:
                 print(out + err, flush=True)
-            if lb == "dplb":
+            if lb.startswith("dplb"):
                 figures["counters"] = self.dplb_retry_counters()
             self.rows.append((lb, which, figures))
             print(format_row(lb, which, figures), flush=True)
@@ -299,11 +302,9 @@ def main(argv=None):
                     status = 1
         by = {(lb, which): f for lb, which, f in bench.rows}
         for which in args.fault or FAULTS:
-            d = by.get(("dplb", which))
-            others = [(lb, by[(lb, which)]) for lb in ("haproxy", "haproxy-redispatch") if (lb, which) in by]
-            if d is not None and others:
-                text = ", ".join(f"{lb} {f['failed']}" for lb, f in others)
-                print(f"failed on {which}: dplb {d['failed']} against {text}", flush=True)
+            text = ", ".join(f"{lb} {by[(lb, which)]['failed']}" for lb in LBS if (lb, which) in by)
+            if text:
+                print(f"failed on {which}: {text}", flush=True)
     except labmod.LabError as e:
         print(f"tools/bench retries: lab: {e}", file=sys.stderr)
         status = 1
