@@ -84,6 +84,9 @@ class TcpConnection final : public ByteStream {
   uint32_t peer_window() const { return snd_wnd_; }
   uint16_t mss() const { return mss_; }
   uint32_t retransmissions() const { return total_retransmits_; }
+  // For tests and fuzzers: the first rule of the sequence space this
+  // connection breaks, or null when it keeps them all.
+  const char* broken_invariant() const;
 
  private:
   friend class TcpStack;

@@ -9,23 +9,32 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 int dplb_fuzz_worker_frames(const uint8_t* data, std::size_t size);
+int dplb_fuzz_tcp_connection(const uint8_t* data, std::size_t size);
 
 namespace {
 
-TEST(FuzzInputs, WorkerFramesCommittedInputsKeepEveryInvariant) {
+struct Target {
+  const char* name;
+  int (*run)(const uint8_t*, std::size_t);
+};
+
+class FuzzInputsWithMbufs : public testing::TestWithParam<Target> {};
+
+TEST_P(FuzzInputsWithMbufs, CommittedInputsKeepEveryInvariant) {
   namespace fs = std::filesystem;
   std::size_t inputs = 0;
   for (const char* kind : {"corpus", "regressions"}) {
-    const fs::path dir = fs::path(DPLB_SOURCE_ROOT) / "tests/fuzz" / kind / "worker_frames";
+    const fs::path dir = fs::path(DPLB_SOURCE_ROOT) / "tests/fuzz" / kind / GetParam().name;
     if (!fs::is_directory(dir)) continue;
     for (const auto& entry : fs::directory_iterator(dir)) {
       std::ifstream in(entry.path(), std::ios::binary);
       const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
       try {
-        dplb_fuzz_worker_frames(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+        GetParam().run(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
       } catch (const std::exception& e) {
         ADD_FAILURE() << entry.path() << ": " << e.what();
       }
@@ -34,5 +43,10 @@ TEST(FuzzInputs, WorkerFramesCommittedInputsKeepEveryInvariant) {
   }
   EXPECT_GT(inputs, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzInputsWithMbufs,
+                         testing::Values(Target{"worker_frames", dplb_fuzz_worker_frames},
+                                         Target{"tcp_connection", dplb_fuzz_tcp_connection}),
+                         [](const testing::TestParamInfo<Target>& info) { return std::string(info.param.name); });
 
 }  // namespace
