@@ -86,7 +86,7 @@ uint64_t BackendBalancer::next_random() {
   return z ^ (z >> 31);
 }
 
-Pick BackendBalancer::pick(const BalanceKey& key, uint32_t avoid) {
+Pick BackendBalancer::pick(const BalanceKey& key, ServerSet avoid) {
   if (table_ == nullptr || table_->candidates().empty()) return {PickOutcome::no_server, 0};
   switch (table_->settings().algorithm) {
     case conf::BalanceAlgorithm::roundrobin:
@@ -144,7 +144,7 @@ Pick BackendBalancer::pick_static_rr() {
   return {PickOutcome::server, slots[at]};
 }
 
-Pick BackendBalancer::pick_leastconn(uint32_t avoid) {
+Pick BackendBalancer::pick_leastconn(ServerSet avoid) {
   const auto& servers = table_->servers();
   const auto& candidates = table_->candidates();
   const std::size_t n = candidates.size();
@@ -153,7 +153,7 @@ Pick BackendBalancer::pick_leastconn(uint32_t avoid) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t at = (start + i) % n;
     const uint32_t id = candidates[at];
-    if (!room(id) || id == avoid) continue;
+    if (!room(id) || server_set_has(avoid, id)) continue;
     if (best == n) {
       best = at;
       continue;
@@ -164,23 +164,19 @@ Pick BackendBalancer::pick_leastconn(uint32_t avoid) {
     const uint64_t rhs = (uint64_t{state_[b].in_flight} + 1) * servers[id].weight;
     if (lhs < rhs) best = at;
   }
-  if (best == n) {
-    if (avoid != UINT32_MAX && room(avoid)) return {PickOutcome::server, avoid};
-    return {PickOutcome::queue_backend, 0};
-  }
+  if (best == n) return avoid != 0 ? pick_leastconn(0) : Pick{PickOutcome::queue_backend, 0};
   leastconn_cursor_ = static_cast<uint32_t>((best + 1) % n);
   return {PickOutcome::server, candidates[best]};
 }
 
-Pick BackendBalancer::pick_first(uint32_t avoid) {
+Pick BackendBalancer::pick_first(ServerSet avoid) {
   for (uint32_t id : table_->candidates()) {
-    if (room(id) && id != avoid) return {PickOutcome::server, id};
+    if (room(id) && !server_set_has(avoid, id)) return {PickOutcome::server, id};
   }
-  if (avoid != UINT32_MAX && room(avoid)) return {PickOutcome::server, avoid};
-  return {PickOutcome::queue_backend, 0};
+  return avoid != 0 ? pick_first(0) : Pick{PickOutcome::queue_backend, 0};
 }
 
-Pick BackendBalancer::pick_random(uint32_t avoid) {
+Pick BackendBalancer::pick_random(ServerSet avoid) {
   const auto& servers = table_->servers();
   const auto& slots = table_->slots();
   // lower load / weight, cross-multiplied; the incumbent wins ties.
@@ -191,20 +187,20 @@ Pick BackendBalancer::pick_random(uint32_t avoid) {
   uint32_t best = UINT32_MAX;
   for (uint32_t i = 0; i < draws; ++i) {
     const uint32_t id = slots[next_random() % slots.size()];
-    if (!room(id) || id == avoid) continue;
+    if (!room(id) || server_set_has(avoid, id)) continue;
     if (best == UINT32_MAX || lighter(id, best)) best = id;
   }
   if (best != UINT32_MAX) return {PickOutcome::server, best};
   for (uint32_t id : table_->candidates()) {
-    if (!room(id) || id == avoid) continue;
+    if (!room(id) || server_set_has(avoid, id)) continue;
     if (best == UINT32_MAX || lighter(id, best)) best = id;
   }
-  if (best == UINT32_MAX && avoid != UINT32_MAX && room(avoid)) best = avoid;
+  if (best == UINT32_MAX && avoid != 0) return pick_random(0);
   if (best == UINT32_MAX) return {PickOutcome::queue_backend, 0};
   return {PickOutcome::server, best};
 }
 
-Pick BackendBalancer::pick_hash(const BalanceKey& key, uint32_t avoid) {
+Pick BackendBalancer::pick_hash(const BalanceKey& key, ServerSet avoid) {
   if (!key.present) return pick_roundrobin();
   const uint32_t id = table_->server_for_hash(key.hash, avoid);
   if (id == UINT32_MAX) return {PickOutcome::no_server, 0};

@@ -42,11 +42,12 @@ class BackendBalancer {
 
   // Chooses without taking a slot; the caller calls taken() when the
   // request is really assigned (at once, or later from a queue).
-  // `avoid`: a server that just failed this request (a retry that is
-  // redispatched); it is chosen only when no other candidate has room.
-  // Hashes move on to the key's next server; round robin and static-rr
-  // are asked again (see HttpProxy::assign), which moves their cursor on.
-  Pick pick(const BalanceKey& key, uint32_t avoid = UINT32_MAX);
+  // `avoid`: the servers that already failed this request (a retry that
+  // is redispatched; see ServerSet); one of them is chosen only when no
+  // other candidate has room. Hashes move on to the key's next server;
+  // round robin and static-rr are asked again (see HttpProxy::assign),
+  // which moves their cursor on.
+  Pick pick(const BalanceKey& key, ServerSet avoid = 0);
   void taken(uint32_t server);
   void released(uint32_t server);
   uint32_t in_flight(uint32_t server) const;
@@ -70,10 +71,10 @@ class BackendBalancer {
   uint64_t next_random();
   Pick pick_roundrobin();
   Pick pick_static_rr();
-  Pick pick_leastconn(uint32_t avoid);
-  Pick pick_first(uint32_t avoid);
-  Pick pick_random(uint32_t avoid);
-  Pick pick_hash(const BalanceKey& key, uint32_t avoid);
+  Pick pick_leastconn(ServerSet avoid);
+  Pick pick_first(ServerSet avoid);
+  Pick pick_random(ServerSet avoid);
+  Pick pick_hash(const BalanceKey& key, ServerSet avoid);
 };
 
 }  // namespace dplb::dataplane

@@ -108,21 +108,25 @@ BackendTable::BackendTable(const BalancerSettings& settings, std::vector<Balance
   }
 }
 
-uint32_t BackendTable::server_for_hash(uint64_t hash, uint32_t avoid) const {
+uint32_t BackendTable::server_for_hash(uint64_t hash, ServerSet avoid) const {
   if (map_slots_.empty()) return UINT32_MAX;
   if (settings_.hash_type == conf::HashType::consistent) {
     const uint32_t at = static_cast<uint32_t>(hash >> 32);
     auto it = std::lower_bound(ring_.begin(), ring_.end(), at,
                                [](const RingPoint& p, uint32_t h) { return p.position < h; });
-    std::size_t i = it == ring_.end() ? 0 : static_cast<std::size_t>(it - ring_.begin());
+    const std::size_t home = it == ring_.end() ? 0 : static_cast<std::size_t>(it - ring_.begin());
     // As HAProxy's chash lookup with a server to avoid: walk on to the
     // next point of another server.
-    for (std::size_t k = 0; k < ring_.size() && ring_[i].server == avoid; ++k) i = (i + 1) % ring_.size();
-    return ring_[i].server;
+    std::size_t i = home;
+    for (std::size_t k = 0; k < ring_.size() && server_set_has(avoid, ring_[i].server); ++k) i = (i + 1) % ring_.size();
+    return server_set_has(avoid, ring_[i].server) ? ring_[home].server : ring_[i].server;
   }
-  std::size_t i = hash % map_slots_.size();
-  for (std::size_t k = 0; k < map_slots_.size() && map_slots_[i] == avoid; ++k) i = (i + 1) % map_slots_.size();
-  return map_slots_[i];
+  const std::size_t home = hash % map_slots_.size();
+  std::size_t i = home;
+  for (std::size_t k = 0; k < map_slots_.size() && server_set_has(avoid, map_slots_[i]); ++k) {
+    i = (i + 1) % map_slots_.size();
+  }
+  return server_set_has(avoid, map_slots_[i]) ? map_slots_[home] : map_slots_[i];
 }
 
 uint64_t balance_hash(std::string_view bytes) {

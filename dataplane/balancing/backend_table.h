@@ -27,6 +27,13 @@ struct BalancerSettings {
   conf::HashType hash_type = conf::HashType::map_based;
 };
 
+// Servers of one backend by id, as bits: the ones a request must not be
+// sent to again. Ids from 64 on cannot be recorded (a retry may then go back
+// to such a server), which is far beyond any backend that retries.
+using ServerSet = uint64_t;
+inline bool server_set_has(ServerSet set, uint32_t id) { return id < 64 && ((set >> id) & 1) != 0; }
+inline ServerSet server_set_with(ServerSet set, uint32_t id) { return id < 64 ? set | (ServerSet{1} << id) : set; }
+
 class BackendTable {
  public:
   BackendTable(const BalancerSettings& settings, std::vector<BalancerServer> servers);
@@ -41,11 +48,11 @@ class BackendTable {
   // Hash-based choice among candidates(): map-based (hash modulo the total
   // weight) or consistent (a ring of weighted points, so removing a server
   // moves only its own keys). Empty candidates: UINT32_MAX.
-  // `avoid`: a server that just failed this request; the key's next server
-  // on the ring (consistent) or in the slots (map-based) is chosen instead,
-  // so a retry is deterministic per key too. Only when it is the sole
-  // candidate is it chosen again.
-  uint32_t server_for_hash(uint64_t hash, uint32_t avoid = UINT32_MAX) const;
+  // `avoid`: servers that already failed this request; the key's next
+  // server on the ring (consistent) or in the slots (map-based) that is not
+  // one of them is chosen instead, so a retry is deterministic per key too.
+  // When every candidate is in `avoid`, the key's own server is chosen.
+  uint32_t server_for_hash(uint64_t hash, ServerSet avoid = 0) const;
 
   // The candidates interleaved by weight, one entry per unit: the sequence
   // static-rr walks, the map map-based hashing indexes, and what random draws from.

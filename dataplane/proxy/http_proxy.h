@@ -162,7 +162,9 @@ class HttpProxy final : public TcpApplication {
     bool lingering = false;
     bool response_until_close = false;
     bool redispatch = false;        // retry_wait: the next attempt picks a server anew
-    uint16_t avoid_server = kNoIndex;  // retry_wait after a Layer-7 failure: the server that failed
+    // The servers that failed this request (a refused connection, or a
+    // Layer-7 failure): a redispatched retry is not sent to them again.
+    ServerSet failed_servers = 0;
     // RFC 9110 9.2.2: sending it twice has the effect of sending it once, so
     // it may be replayed after it may have reached a server.
     bool request_idempotent = false;
@@ -275,7 +277,7 @@ class HttpProxy final : public TcpApplication {
   void client_gone(Session& s, TcpCloseReason reason);
 
   // Choosing a server, maxconn slots and queues (http_proxy_dispatch.cc).
-  void assign(Session& s, uint16_t avoid = kNoIndex);  // avoid: a server that just failed this request
+  void assign(Session& s);  // not to s.failed_servers, while the balancer has another
   // Takes a slot on `server` (which has room) and connects to it.
   void dispatch(Session& s, uint16_t server);
   void release_slot(Session& s);

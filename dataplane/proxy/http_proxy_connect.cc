@@ -110,7 +110,7 @@ void HttpProxy::connect_failed(Session& s, bool timed_out) {
     s.redispatch = be.redispatch && due > 0 && s.retries % due == 0;
     s.phase = Phase::retry_wait;
     if (s.redispatch) {
-      s.avoid_server = s.server;
+      s.failed_servers = server_set_with(s.failed_servers, s.server);
       arm(s, 0);
       return;
     }

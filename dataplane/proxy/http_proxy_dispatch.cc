@@ -6,14 +6,15 @@
 
 namespace dplb::dataplane {
 
-void HttpProxy::assign(Session& s, uint16_t avoid) {
+void HttpProxy::assign(Session& s) {
   BackendBalancer& balancer = balancers_[s.backend];
-  Pick pick = balancer.pick(s.key, avoid == kNoIndex ? UINT32_MAX : avoid);
+  const ServerSet avoid = s.failed_servers;
+  Pick pick = balancer.pick(s.key, avoid);
   // A retry after a failure: another pick while the balancer has another
   // server to give (hashes already moved on to the key's next server).
   const std::size_t servers = backend(s).servers.size();
-  for (std::size_t k = 1; avoid != kNoIndex && k < servers && pick.outcome == PickOutcome::server &&
-                          pick.server == avoid;
+  for (std::size_t k = 1; avoid != 0 && k < servers && pick.outcome == PickOutcome::server &&
+                          server_set_has(avoid, pick.server);
        ++k) {
     pick = balancer.pick(s.key);
   }

@@ -289,7 +289,7 @@ void HttpProxy::reset_exchange(Session& s) {
   s.server = kNoIndex;
   s.request_done = s.response_head_done = s.response_done = false;
   s.request_is_head = s.upgrade = s.waiting_on_client = s.redispatch = s.response_until_close = false;
-  s.avoid_server = kNoIndex;
+  s.failed_servers = 0;
   s.request_idempotent = s.counted_on_server = s.l7_retry_disabled = false;
   s.request_content_length = 0;
   s.has_idempotency_key = s.l7_replay = s.replay_on_reuse = false;

@@ -113,25 +113,26 @@ bool HttpProxy::l7_retry(Session& s, RetryCause cause) {
   s.pending_head = s.replay;
   s.replay = nullptr;
   s.l7_replay = false;
+  // Not this server again for this request (a hash's next server, or any
+  // other the balancer picks), as long as there is another.
+  s.failed_servers = server_set_with(s.failed_servers, s.server);
   const uint32_t wait_us = retry_backoff_us(s);
   if (wait_us != 0) {
     // The timer's retry_wait picks up from here (redispatching then).
     s.phase = Phase::retry_wait;
     s.redispatch = be.redispatch;
-    s.avoid_server = s.server;
     arm(s, (wait_us + 999) / 1000);
     return true;
   }
   if (be.redispatch) {
     // Another server when the balancer has one (HAProxy redispatches an L7
-    // retry the same way), and not the one that just failed.
-    const uint16_t failed = s.server;
+    // retry the same way), and not one that already failed it.
     s.redispatched = true;
     bc.redispatches.increment();
     release_slot(s);
     s.counted_on_server = false;
     s.phase = Phase::request_head;
-    assign(s, failed);
+    assign(s);
   } else {
     connect(s);
   }

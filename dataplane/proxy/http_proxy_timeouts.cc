@@ -50,12 +50,10 @@ void HttpProxy::timer_fired(Session& s) {
         s.redispatched = true;
         release_slot(s);
         // A Layer-7 retry's request reached its server: the next one
-        // counts it again, and the one that failed it is avoided.
+        // counts it again (and avoids the servers that failed it).
         s.counted_on_server = false;
         s.phase = Phase::request_head;
-        const uint16_t avoid = s.avoid_server;
-        s.avoid_server = kNoIndex;
-        assign(s, avoid);
+        assign(s);
       } else {
         connect(s);
       }

@@ -2357,6 +2357,31 @@ TEST_F(HttpProxyRetrySim, AHashBackendRetriesOnTheKeysNextServer) {
   EXPECT_EQ(backend_counters().retries.get(), 3u);
 }
 
+TEST_F(HttpProxyRetrySim, NoServerThatFailedTheRequestIsChosenAgain) {
+  // balance first would go back to server1 after server2 failed too; the
+  // third try goes to server3, the one that has not answered 503 yet.
+  config_ = sim_proxy_config(3);
+  conf::BackendConfig& be = config_.backends[0];
+  be.balance = conf::BalanceAlgorithm::first;
+  be.retries = 2;
+  std::size_t bad = 0;
+  ASSERT_EQ(conf::parse_retry_on({"503"}, &be.retry_on, &bad), "");
+  start();
+  for (std::size_t i : {0u, 1u}) {
+    server(i).behaviour().mode = ServerMode::custom;
+    server(i).behaviour().custom = [](const SimRequest&) {
+      return std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+    };
+  }
+  const int c = request(get("/"));
+  const auto responses = parse_responses(client_->received(c));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].body, "server3");
+  EXPECT_EQ(server(0).requests().size(), 1u);
+  EXPECT_EQ(server(1).requests().size(), 1u);
+  EXPECT_EQ(backend_counters().retries.get(), 2u);
+}
+
 TEST_F(HttpProxyRetrySim, RetryBackoffSpreadsRetriesOverAJitteredWait) {
   configure = [](conf::BackendConfig& be) {
     be.retry_backoff = {conf::Duration{100'000}, conf::Duration{100'000}};

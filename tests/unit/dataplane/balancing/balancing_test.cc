@@ -455,10 +455,14 @@ TEST(BackendBalancer, HashAvoidingAFailedServerMovesTheKeyToItsNextServer) {
     std::vector<uint32_t> moved_to(4, 0);
     for (uint64_t k = 0; k < 2000; ++k) {
       const uint32_t home = table.server_for_hash(key_of(k).hash);
-      const Pick p = b.pick(key_of(k), home);
+      const Pick p = b.pick(key_of(k), server_set_with(0, home));
       ASSERT_EQ(p.outcome, PickOutcome::server);
       EXPECT_NE(p.server, home) << "key " << k;
-      EXPECT_EQ(b.pick(key_of(k), home).server, p.server);  // the same retry target every time
+      EXPECT_EQ(b.pick(key_of(k), server_set_with(0, home)).server, p.server);  // the same target every time
+      // A second failure moves it on again, to neither of the two.
+      const Pick third = b.pick(key_of(k), server_set_with(server_set_with(0, home), p.server));
+      EXPECT_NE(third.server, home);
+      EXPECT_NE(third.server, p.server);
       EXPECT_EQ(b.pick(key_of(k)).server, home);            // and the key's home is unchanged
       ++moved_to[p.server];
     }
@@ -466,7 +470,7 @@ TEST(BackendBalancer, HashAvoidingAFailedServerMovesTheKeyToItsNextServer) {
     for (uint32_t i = 0; i < 4; ++i) EXPECT_GT(moved_to[i], 100u) << "server " << i;
   }
   const auto alone = make_table(BalanceAlgorithm::uri, weights({1}), HashType::consistent);
-  EXPECT_EQ(alone.server_for_hash(key_of(1).hash, 0), 0u);  // the only candidate is used again
+  EXPECT_EQ(alone.server_for_hash(key_of(1).hash, server_set_with(0, 0)), 0u);  // the only candidate, again
 }
 
 TEST(BackendBalancer, AvoidingAFailedServerPicksAnotherWithRoom) {
@@ -475,13 +479,16 @@ TEST(BackendBalancer, AvoidingAFailedServerPicksAnotherWithRoom) {
     BackendBalancer b;
     b.adopt(&table);
     for (int i = 0; i < 50; ++i) {
-      const Pick p = b.pick({}, 0);
+      const Pick p = b.pick({}, server_set_with(0, 0));
       ASSERT_EQ(p.outcome, PickOutcome::server);
       EXPECT_NE(p.server, 0u) << "algorithm " << static_cast<int>(algorithm);
+      const Pick q = b.pick({}, server_set_with(server_set_with(0, 0), 1));
+      EXPECT_EQ(q.server, 2u) << "algorithm " << static_cast<int>(algorithm);  // the one left
+      EXPECT_EQ(b.pick({}, 0b111).outcome, PickOutcome::server);  // all failed: one is used again
     }
     const auto alone = make_table(algorithm, weights({1}));
     b.adopt(&alone);
-    EXPECT_EQ(b.pick({}, 0).server, 0u);  // the only candidate is used again
+    EXPECT_EQ(b.pick({}, server_set_with(0, 0)).server, 0u);  // the only candidate is used again
   }
 }
 
