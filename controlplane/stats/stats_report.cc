@@ -5,6 +5,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 #include <cstdio>
 
@@ -124,6 +125,14 @@ std::string report_lcores(const ApplianceState& state) {
     out += "  arp-wait  parked " + std::to_string(neighbours.parked.get()) + "  released " +
            std::to_string(neighbours.released.get()) + "  queue-full " + std::to_string(neighbours.queue_full.get()) +
            "  unresolved " + std::to_string(neighbours.unresolved.get()) + "\n";
+    if (w < state.ports.pools.size()) {
+      // Read-only counts, as DPDK's own telemetry reads them: a per-lcore
+      // cache may be mid-update, so a figure can be off by a cache's worth.
+      rte_mempool* pool = state.ports.pools[w];
+      out += "  mbufs  pool " + std::to_string(pool->size) + "  in-use " +
+             std::to_string(rte_mempool_in_use_count(pool)) + "  available " +
+             std::to_string(rte_mempool_avail_count(pool)) + "\n";
+    }
     out += "  control  events " + std::to_string(channel.events.get()) + "  events-lost " +
            std::to_string(channel.events_lost.get()) + "  commands " + std::to_string(channel.commands.get()) +
            "  commands-lost " + std::to_string(channel.commands_lost.get()) + "\n";
