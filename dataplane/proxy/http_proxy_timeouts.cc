@@ -66,6 +66,15 @@ void HttpProxy::timer_fired(Session& s) {
 }
 
 void HttpProxy::exchange_timer_fired(Session& s) {
+  // While a response streams, bytes the client has not taken when the timer
+  // fires make the client the one waited on, as HAProxy's write timeout on
+  // the response channel does: a client whose window stays closed is ended by
+  // timeout_client even when the worker's buffer budget, not this
+  // connection's send space, is what stopped the reading from the server.
+  if (s.phase == Phase::exchanging && s.response_head_done && s.client != nullptr &&
+      s.client->send_queued() != 0) {
+    s.waiting_on_client = true;
+  }
   const uint32_t timeout_ms = s.phase == Phase::tunnel ? tunnel_timeout_ms(s)
                               : s.waiting_on_client    ? frontend(s).timeout_client_ms
                                                        : server_timeout_ms(s);

@@ -1917,6 +1917,25 @@ TEST_F(HttpProxySim, ClientThatStopsReadingTimesOut) {
   EXPECT_EQ(server(0).resets(), 1u);
 }
 
+// The worker's buffer budget, not the connection's send space, stops the
+// reading from the server: the client's queue is below connection_buffer,
+// yet it is the client that does not take it, so timeout_client ends it.
+TEST_F(HttpProxySim, ClientThatStopsReadingTimesOutWhenTheWorkerBudgetBinds) {
+  config_.frontends[0].timeout_client = conf::Duration{300'000};
+  config_.backends[0].timeout_server = conf::Duration{20'000'000};
+  proxy_settings_.worker_buffer = proxy_settings_.connection_buffer / 2;
+  ServerBehaviour b{ServerMode::stream};
+  b.stream_bytes = 8u << 20;
+  start(b);
+  const int c = client_->open();
+  client_->pause(c);
+  client_->send(c, get("/big"));
+  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  const auto log = take_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log_termination(log[0]), "cD");
+}
+
 TEST_F(HttpProxySim, IdlePooledConnectionsArePurged) {
   start();
   request(get("/"));
