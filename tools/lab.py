@@ -285,6 +285,12 @@ class Lab:
     def _make_switch(self) -> None:
         self._log("switch")
         self._add_ns("sw", ipv6=False)
+        # With br_netfilter loaded, the bridges would hand frames to netfilter, which drops
+        # bad IPv4 headers and holds fragments for reassembly: a switch forwards them as
+        # they are (tests/integration/test_hostile.py sends such frames to dplb).
+        if os.path.isdir("/proc/sys/net/bridge"):
+            self.run("sw", "sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0",
+                     "net.bridge.bridge-nf-call-arptables=0", check=False)
         for br in ("br-front", "br-back"):
             # STP off: ports forward at once. Multicast snooping off: VRRP adverts and
             # anything else multicast simply flood, like on a dumb switch.
