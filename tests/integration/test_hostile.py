@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,7 +56,7 @@ name = "http_front"
 bind = ["{VIP}:80"]
 default_backend = "web_servers"
 maxconn = 4000
-timeout_client = "4s"
+timeout_client = "2s"
 timeout_http_request = "2s"
 {extra_frontend}
 
@@ -157,12 +158,25 @@ class HostileTest(h.LabTestCase):
         client's success, then that dplb's connections and mbufs went back to their idle level."""
         before = self.snapshot()
         normal = self.start_normal_client()
+        peak = {"mbufs": before["mbufs"], "stop": False}
+
+        def sample():  # the attack's hold on the pool, twice a second
+            while not peak["stop"]:
+                try:
+                    peak["mbufs"] = max(peak["mbufs"], self.mbufs_in_use())
+                except (subprocess.TimeoutExpired, ValueError):
+                    pass
+                time.sleep(0.5)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         time.sleep(0.5)
         try:
             result = run()
         finally:
             time.sleep(0.5)
             client = self.stop_normal_client(normal)
+            peak["stop"] = True
+            sampler.join(timeout=15)
         open_now, mbufs = self.settle(before)
         after = self.snapshot()
         total = client["ok"] + client["failed"]
@@ -173,7 +187,7 @@ class HostileTest(h.LabTestCase):
         print(f"# {name}: normal client {client['ok']}/{total} ok ({100 * rate:.1f} %), slowest "
               f"{client['slowest_s']} s, results {client['results']}", flush=True)
         print(f"# {name}: rss {before['rss_kib']} -> {after['rss_kib']} KiB, mbufs in use "
-              f"{before['mbufs']} -> {mbufs}, connections left {open_now}", flush=True)
+              f"{before['mbufs']} -> {mbufs} (peak {peak['mbufs']}), connections left {open_now}", flush=True)
         print(f"# {name}: counters changed: {changed}", flush=True)
         diag = f"{name}: {client}\n{self.ctl('show', 'tcp').stdout}\n{self.dplb.output()[-4000:]}"
         self.assertIsNone(self.dplb.proc.poll(), f"dplb exited\n{diag}")
@@ -253,7 +267,7 @@ class HostileTest(h.LabTestCase):
         out, changed = self.attack("slow post", lambda: self.slowhttptest("-B", "-s", "100000", "-x", "10"))
         print(f"# slow post: slowhttptest: {out}", flush=True)
         # The heads are complete: each body reaches a server slowly, and timeout_client
-        # (4 s of silence) is what would end it; slowhttptest sends every second.
+        # (2 s of silence) is what would end it; slowhttptest sends every second.
         self.assertGreater(changed.get("sessions-total", 0), 100, changed)
 
     def test_smuggling_probes_get_400_and_never_reach_a_server(self):
@@ -321,7 +335,7 @@ class HostileTest(h.LabTestCase):
             self.assertEqual(got, want, f"flags {flags:#04x}: {result['tcp_answers']}")
 
     def test_rst_and_ack_floods_with_guessed_sequence_numbers(self):
-        steady = self.lab.popen("client", PEER_PYTHON, PEERS, "steady", VIP, "80", "8",
+        steady = self.lab.popen("client", PEER_PYTHON, PEERS, "steady", VIP, "80", "5",
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: steady.poll() is None and steady.kill())
         port = steady.stdout.readline().split()[1]
