@@ -50,8 +50,8 @@ void TcpStack::no_connection(rte_mbuf* frame, const TcpSegment& s) {
     if (s.has(tcp_flag::ack) && !s.has(tcp_flag::syn) && listener_ack(*l, frame, s)) return;
     if (!s.has(tcp_flag::ack)) {
       // Neither a SYN nor an ACK (a lone FIN, say): RFC 9293 3.10.7.2 drops it
-      // at a listener, unanswered, as Linux does. A RST would tell a scanner
-      // the port is open all the same and answer spoofed floods.
+      // at a listener, unanswered, as Linux does: answering would turn a
+      // spoofed flood of such segments into a flood of RSTs.
       counters_.drop(TcpDropReason::bad_segment).increment();
       rte_pktmbuf_free(frame);
       return;

@@ -186,6 +186,19 @@ class HttpProxySim : public ::testing::Test {
     return out;
   }
 
+  // A client that asks for 8 MB from a streaming server and never reads;
+  // returns its connection once the proxy has ended it.
+  int stalled_download() {
+    ServerBehaviour b{ServerMode::stream};
+    b.stream_bytes = 8u << 20;
+    start(b);
+    const int c = client_->open();
+    client_->pause(c);
+    client_->send(c, get("/big"));
+    EXPECT_TRUE(client_->wait_done(c, 3'000'000));
+    return c;
+  }
+
   // One request on a new client connection; returns the client's index.
   int request(const std::string& bytes, std::size_t responses = 1, uint64_t limit_us = 5'000'000) {
     const int c = client_->open();
@@ -1902,13 +1915,7 @@ TEST_F(HttpProxySim, ShutdownWithLiveSessionsReleasesEverything) {
 
 TEST_F(HttpProxySim, ClientThatStopsReadingTimesOut) {
   config_.frontends[0].timeout_client = conf::Duration{300'000};
-  ServerBehaviour b{ServerMode::stream};
-  b.stream_bytes = 8u << 20;
-  start(b);
-  const int c = client_->open();
-  client_->pause(c);
-  client_->send(c, get("/big"));
-  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  const int c = stalled_download();
   EXPECT_TRUE(client_->conn(c).closed);
   const auto log = take_log();
   ASSERT_EQ(log.size(), 1u);
@@ -1924,13 +1931,7 @@ TEST_F(HttpProxySim, ClientThatStopsReadingTimesOutWhenTheWorkerBudgetBinds) {
   config_.frontends[0].timeout_client = conf::Duration{300'000};
   config_.backends[0].timeout_server = conf::Duration{20'000'000};
   proxy_settings_.worker_buffer = proxy_settings_.connection_buffer / 2;
-  ServerBehaviour b{ServerMode::stream};
-  b.stream_bytes = 8u << 20;
-  start(b);
-  const int c = client_->open();
-  client_->pause(c);
-  client_->send(c, get("/big"));
-  ASSERT_TRUE(client_->wait_done(c, 3'000'000));
+  stalled_download();
   const auto log = take_log();
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log_termination(log[0]), "cD");
