@@ -109,42 +109,59 @@ def raise_fd_limit(n):
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def open_many(host, port, count, before_connect=None):
-    """Non-blocking connects, COUNT of them; the sockets that connected, and the errors."""
-    socks, errors = [], {}
-    for _ in range(count):
-        s = socket.socket()
-        if before_connect:
-            before_connect(s)
-        s.setblocking(False)
-        s.connect_ex((host, port))
-        socks.append(s)
-    deadline = time.monotonic() + 10
-    pending = {s.fileno(): s for s in socks}
-    poller = select.poll()
-    for fd in pending:
-        poller.register(fd, select.POLLOUT)
-    while pending and time.monotonic() < deadline:
-        for fd, _ in poller.poll(500):
-            poller.unregister(fd)
-            pending.pop(fd, None)
-    pending = set(pending.values())
-    good = []
-    for s in socks:
-        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if s not in pending else 110
-        if err == 0:
-            good.append(s)
-        else:
-            errors[os.strerror(err)] = errors.get(os.strerror(err), 0) + 1
+def open_many(host, port, count, before_connect=None, batch=32):
+    """Non-blocking connects, COUNT of them, BATCH at a time; the sockets that connected
+    (each with the monotonic time it did), and the errors.
+
+    Batches smaller than the listener's syn_backlog keep SYN cookies out of it: under
+    cookies a lost third ACK leaves the client established and the server with nothing,
+    so an idle client would wait forever and count as a connection dplb failed to end."""
+    good, errors = [], {}
+
+    def fail(err):
+        errors[os.strerror(err)] = errors.get(os.strerror(err), 0) + 1
+
+    for first in range(0, count, batch):
+        socks = []
+        for _ in range(min(batch, count - first)):
+            s = Sock()
+            if before_connect:
+                before_connect(s)
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            socks.append(s)
+        deadline = time.monotonic() + 10
+        pending = {s.fileno(): s for s in socks}
+        poller = select.poll()
+        for fd in pending:
+            poller.register(fd, select.POLLOUT)
+        while pending and time.monotonic() < deadline:
+            for fd, _ in poller.poll(500):
+                poller.unregister(fd)
+                s = pending.pop(fd)
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err == 0:
+                    s.connected_at = time.monotonic()
+                    good.append(s)
+                else:
+                    fail(err)
+                    s.close()
+        for s in pending.values():
+            fail(110)
             s.close()
     return good, errors
 
 
+class Sock(socket.socket):
+    """A socket that can carry the time it connected."""
+    __slots__ = ("connected_at",)
+
+
 def watch_close(socks, seconds, read=True):
-    """Seconds after which each socket was closed by the peer (None: still open)."""
-    start = time.monotonic()
+    """Seconds from its connect after which each socket was closed by the peer (None: still
+    open), watching for SECONDS after the last one connected."""
     ended = {}
-    deadline = start + seconds
+    deadline = time.monotonic() + seconds
     by_fd = {s.fileno(): s for s in socks}
     poller = select.poll()
     for fd in by_fd:
@@ -157,7 +174,7 @@ def watch_close(socks, seconds, read=True):
             except OSError:
                 d = b""
             if not d:
-                ended[s] = time.monotonic() - start
+                ended[s] = time.monotonic() - s.connected_at
                 poller.unregister(fd)
     live = [s for s in socks if s not in ended]
     return ended, live
