@@ -75,6 +75,7 @@ struct TcpConfig {
   Duration fin_wait_2{60'000'000};
   uint32_t syn_retries = 6;
   uint32_t retries = 15;                     // data retransmissions before a reset (Linux tcp_retries2)
+  uint32_t orphan_retries = 8;               // the same, and zero-window probes, once the application closed
   bool keepalive = false;
   Duration keepalive_idle{7'200'000'000};
   Duration keepalive_interval{75'000'000};

@@ -97,6 +97,7 @@ void render_tcp(std::ostream& o, const TcpConfig& t) {
     << "fin_wait_2 = " << duration(t.fin_wait_2) << "\n"
     << "syn_retries = " << t.syn_retries << "\n"
     << "retries = " << t.retries << "\n"
+    << "orphan_retries = " << t.orphan_retries << "\n"
     << "keepalive = " << flag(t.keepalive) << "\n"
     << "keepalive_idle = " << duration(t.keepalive_idle) << "\n"
     << "keepalive_interval = " << duration(t.keepalive_interval) << "\n"

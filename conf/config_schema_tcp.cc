@@ -59,6 +59,7 @@ TableSchema<TcpConfig> tcp_schema() {
       .optional("fin_wait_2", duration_in(&TcpConfig::fin_wait_2, seconds(1), seconds(600)))
       .optional("syn_retries", integer_in(&TcpConfig::syn_retries, 1, 20))
       .optional("retries", integer_in(&TcpConfig::retries, 1, 30))
+      .optional("orphan_retries", integer_in(&TcpConfig::orphan_retries, 1, 30))
       .optional("keepalive", boolean(&TcpConfig::keepalive))
       .optional("keepalive_idle", duration_in(&TcpConfig::keepalive_idle, seconds(1), seconds(86400)))
       .optional("keepalive_interval", duration_in(&TcpConfig::keepalive_interval, seconds(1), seconds(3600)))

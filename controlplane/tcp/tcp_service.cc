@@ -159,6 +159,7 @@ std::string TcpService::show_counters() const {
       {"timeouts", &TcpCounters::timeouts},
       {"keepalive-probes", &TcpCounters::keepalive_probes},
       {"zero-window-probes", &TcpCounters::zero_window_probes},
+      {"orphans-reset", &TcpCounters::orphans_reset},
       {"time-wait-reused", &TcpCounters::time_wait_reused},
       {"vip-resets", &TcpCounters::vip_resets},
       {"out-of-order", &TcpCounters::out_of_order},

@@ -100,6 +100,37 @@ rte_mbuf* chain_append(rte_mbuf* head, rte_mbuf* tail) {
   return head;
 }
 
+bool segment_absorb(rte_mbuf* last, const rte_mbuf* segment) {
+  const uint16_t n = segment->data_len;
+  if (n > kCoalesceMax || !RTE_MBUF_DIRECT(last) || rte_mbuf_refcnt_read(last) != 1 ||
+      n > rte_pktmbuf_tailroom(last)) {
+    return false;
+  }
+  std::memcpy(rte_pktmbuf_mtod_offset(last, uint8_t*, last->data_len), rte_pktmbuf_mtod(segment, const uint8_t*), n);
+  last->data_len = static_cast<uint16_t>(last->data_len + n);
+  return true;
+}
+
+rte_mbuf* chain_append_compact(rte_mbuf* head, rte_mbuf* tail) {
+  if (head == nullptr) return tail;
+  if (tail == nullptr) return head;
+  rte_mbuf* last = chain_last(head);
+  while (tail != nullptr) {
+    rte_mbuf* next = tail->next;
+    if (segment_absorb(last, tail)) {
+      tail->next = nullptr;
+      rte_pktmbuf_free_seg(tail);
+    } else {
+      last->next = tail;
+      last = tail;
+    }
+    tail = next;
+  }
+  last->next = nullptr;
+  chain_fix(head);
+  return head;
+}
+
 bool chain_split(rte_mbuf* head, uint32_t offset, rte_mempool* pool, rte_mbuf** tail) {
   *tail = nullptr;
   rte_mbuf* m = head;

@@ -29,6 +29,19 @@ rte_mbuf* chain_trim_back(rte_mbuf* head, uint32_t bytes);
 void chain_copy(const rte_mbuf* head, uint32_t offset, uint32_t length, uint8_t* out);
 // Links `tail` after `head`; either may be null. Returns the head.
 rte_mbuf* chain_append(rte_mbuf* head, rte_mbuf* tail);
+
+// A peer that sends a byte per segment must not hold an mbuf per byte
+// (Linux coalesces such segments for the same reason, tcp_try_coalesce).
+// Segments of at most this many bytes are copied into the room left after
+// the data of the segment before them; larger ones keep moving zero-copy.
+inline constexpr uint16_t kCoalesceMax = 512;
+// Copies `segment`'s bytes onto the end of `last` if they are few enough,
+// fit in its tailroom, and `last` owns its buffer alone (direct, not
+// shared). Returns whether it did; the caller then frees `segment`. Only
+// data_len of `last` changes: a chain's head needs chain_fix after.
+bool segment_absorb(rte_mbuf* last, const rte_mbuf* segment);
+// chain_append, absorbing small segments of `tail` as segment_absorb does.
+rte_mbuf* chain_append_compact(rte_mbuf* head, rte_mbuf* tail);
 // Cuts the chain after `offset` bytes: `head` keeps them, *tail gets the
 // rest (null if none). A cut inside a segment shares its data through an
 // indirect mbuf from `pool`; false (chain untouched) if none is left.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/base/mbuf_chain.h"
+
 namespace dplb::dataplane {
 
 void MbufQueue::push(rte_mbuf* chain) {
@@ -12,6 +14,10 @@ void MbufQueue::push(rte_mbuf* chain) {
     rte_mbuf* next = chain->next;
     chain->next = nullptr;
     if (chain->data_len == 0) {
+      rte_pktmbuf_free_seg(chain);
+    } else if (tail_ != nullptr && segment_absorb(tail_, chain)) {
+      tail_->pkt_len = tail_->data_len;
+      bytes_ += chain->data_len;
       rte_pktmbuf_free_seg(chain);
     } else {
       // Each segment becomes its own head until take() links them again.

@@ -18,7 +18,7 @@ HttpProxy::Gather HttpProxy::gather(ByteStream& conn, rte_mbuf** inbound, HeadBu
     uint32_t n = 0;
     rte_mbuf* m = conn.read(UINT32_MAX, &n);
     if (m == nullptr) break;
-    *inbound = chain_append(*inbound, m);
+    *inbound = chain_append_compact(*inbound, m);  // a head sent a byte per segment holds few mbufs
     *bytes += n;
   }
   if (*inbound == nullptr) return conn.end_of_stream() ? Gather::eof : Gather::more;

@@ -124,6 +124,7 @@ class TcpConnection final : public ByteStream {
   uint8_t dupacks_ = 0;
   uint8_t retries_ = 0;          // consecutive expiries of the retransmission timer
   uint8_t keepalive_sent_ = 0;
+  uint8_t orphan_probes_ = 0;     // zero-window probes since the application closed
   uint8_t unacked_segments_ = 0;  // received since our last ACK
   uint16_t mss_ = 536;            // payload per segment we send, options excluded
   uint16_t listener_port_ = 0;

@@ -61,6 +61,7 @@ struct alignas(64) TcpCounters {
   Counter timeouts;           // connections given up after their retries
   Counter keepalive_probes;
   Counter zero_window_probes;
+  Counter orphans_reset;      // closed by their application, reset after orphan_retries or when buffers ran short
   Counter time_wait_reused;
   Counter out_of_order;       // segments held for reassembly
   Counter vip_resets;         // connections reset because their local (VRRP virtual) address was released

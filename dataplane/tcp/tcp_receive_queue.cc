@@ -33,6 +33,12 @@ TcpReceiveQueue::~TcpReceiveQueue() {
 }
 
 void TcpReceiveQueue::append_in_order(rte_mbuf* data, uint32_t length) {
+  // A small segment behind unread data joins the last one's buffer.
+  if (tail_ != nullptr && data->next == nullptr && segment_absorb(tail_, data)) {
+    rte_pktmbuf_free_seg(data);
+    readable_ += length;
+    return;
+  }
   if (tail_ != nullptr) {
     tail_->next = data;
   } else {

@@ -36,6 +36,7 @@ struct TcpSettings {
   uint32_t fin_wait_2_ms = 60'000;
   uint32_t syn_retries = 6;
   uint32_t retries = 15;
+  uint32_t orphan_retries = 8;  // probes or retransmissions for a connection its application has closed
   bool sack = true;
   bool timestamps = true;
   bool window_scaling = true;

@@ -20,6 +20,7 @@ TcpSettings tcp_settings_from(const conf::TcpConfig& t) {
   s.time_wait_ms = ms(t.time_wait);
   s.fin_wait_2_ms = ms(t.fin_wait_2);
   s.syn_retries = t.syn_retries;
+  s.orphan_retries = t.orphan_retries;
   s.retries = t.retries;
   s.sack = t.sack;
   s.timestamps = t.timestamps;

@@ -139,8 +139,12 @@ void TcpStack::retransmit_expired(TcpConnection& c) {
   }
   if (c.snd_una_ == c.snd_max_) return;  // everything was acknowledged meanwhile
   counters_.rto_expiries.increment();
-  if (++c.retries_ > settings_.retries) {
+  // An orphan's data goes to nobody who could still act on a late byte:
+  // like Linux (tcp_orphan_retries), it is given up sooner.
+  const uint32_t limit = c.app_closed_ ? std::min(settings_.retries, settings_.orphan_retries) : settings_.retries;
+  if (++c.retries_ > limit) {
     counters_.timeouts.increment();
+    if (c.app_closed_ && limit < settings_.retries) counters_.orphans_reset.increment();
     send_rst(c);
     fail(c, TcpCloseReason::timed_out);
     return;
@@ -170,6 +174,19 @@ void TcpStack::arm_undo(TcpConnection& c) {
 }
 
 void TcpStack::persist_expired(TcpConnection& c) {
+  // RFC 1122 4.2.2.17 keeps probing a zero window for as long as the peer
+  // answers, which lets a client that never reads hold a connection
+  // forever. For a live application that is its call; an orphan (closed by
+  // its application, its last bytes or FIN still queued) gets
+  // orphan_retries probes, and none once the worker's buffers run short, as
+  // Linux does (tcp_orphan_retries, tcp_out_of_resources).
+  if (c.app_closed_ && (buffers_short() || ++c.orphan_probes_ > settings_.orphan_retries)) {
+    counters_.orphans_reset.increment();
+    counters_.timeouts.increment();
+    send_rst(c);
+    fail(c, TcpCloseReason::timed_out);
+    return;
+  }
   // Give up on a peer that answers no probe at all, like Linux after
   // tcp_retries2 unanswered probes; any segment from it resets the count.
   if (++c.keepalive_sent_ > settings_.retries) {

@@ -211,6 +211,8 @@ const std::vector<BrokenConfig>& cases() {
       {"too many SYN retries", with_port("[tcp]\nsyn_retries = 21\n"),
        {"2:15: tcp.syn_retries: 21 is out of range 1..20"}},
       {"no data retries", with_port("[tcp]\nretries = 0\n"), {"2:11: tcp.retries: 0 is out of range 1..30"}},
+      {"no orphan retries", with_port("[tcp]\norphan_retries = 0\n"),
+       {"2:18: tcp.orphan_retries: 0 is out of range 1..30"}},
       {"keepalive idle over a day", with_port("[tcp]\nkeepalive_idle = \"2d\"\n"),
        {"2:18: tcp.keepalive_idle: 2d is out of range 1s..1d"}},
       {"keepalive interval under a second", with_port("[tcp]\nkeepalive_interval = \"500ms\"\n"),

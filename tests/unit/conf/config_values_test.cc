@@ -140,6 +140,7 @@ TEST(TcpConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(t.fin_wait_2, Duration{60'000'000});
   EXPECT_EQ(t.syn_retries, 6u);
   EXPECT_EQ(t.retries, 15u);
+  EXPECT_EQ(t.orphan_retries, 8u);
   EXPECT_FALSE(t.keepalive);
   EXPECT_EQ(t.keepalive_idle, Duration{7'200'000'000});
   EXPECT_EQ(t.keepalive_interval, Duration{75'000'000});
@@ -169,6 +170,7 @@ constexpr const char* kFullTcp =
     "fin_wait_2 = \"15s\"\n"
     "syn_retries = 3\n"
     "retries = 8\n"
+    "orphan_retries = 2\n"
     "keepalive = true\n"
     "keepalive_idle = \"10m\"\n"
     "keepalive_interval = 15000\n"
@@ -197,6 +199,7 @@ TEST(TcpConfig, EveryKeyIsReadBack) {
   EXPECT_EQ(t.fin_wait_2, Duration{15'000'000});
   EXPECT_EQ(t.syn_retries, 3u);
   EXPECT_EQ(t.retries, 8u);
+  EXPECT_EQ(t.orphan_retries, 2u);
   EXPECT_TRUE(t.keepalive);
   EXPECT_EQ(t.keepalive_idle, Duration{600'000'000});
   EXPECT_EQ(t.keepalive_interval, Duration{15'000'000}) << "a bare number is milliseconds";
@@ -207,8 +210,8 @@ TEST(TcpConfig, EveryKeyIsReadBack) {
   EXPECT_EQ(t.local_port_first, 20000u) << "a range of one port is allowed with one worker";
   EXPECT_EQ(t.local_port_last, 20000u);
   EXPECT_EQ(t.challenge_ack_limit, 100u);
-  EXPECT_EQ(t.positions.size(), 23u) << "every key's position is recorded";
-  EXPECT_EQ(t.positions.at("local_ports").line, 23u);
+  EXPECT_EQ(t.positions.size(), 24u) << "every key's position is recorded";
+  EXPECT_EQ(t.positions.at("local_ports").line, 24u);
 }
 
 TEST(TcpConfig, RangeEndsAreAccepted) {
@@ -254,7 +257,7 @@ TEST(ConfigRender, TcpTableHasEveryKey) {
     ++keys;
     EXPECT_NE(table.find("\n" + doc.key + " = "), std::string::npos) << doc.key << " is missing from:\n" << table;
   }
-  EXPECT_EQ(keys, 23u);
+  EXPECT_EQ(keys, 24u);
 }
 
 TEST(ConfigExamples, EveryShippedExampleIsValid) {

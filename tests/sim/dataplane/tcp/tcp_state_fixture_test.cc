@@ -960,6 +960,23 @@ TEST_F(TcpStateFixture, NothingIsTakenBeyondAZeroWindow) {
   EXPECT_EQ(RecordingApp::read_all(*c), "over");
 }
 
+// A byte per segment, none of it read: the bytes share buffers instead of
+// taking an mbuf each, so a peer cannot empty the pool with a few KB.
+TEST_F(TcpStateFixture, TinySegmentsShareBuffersInTheReceiveQueue) {
+  fresh();
+  TcpConnection* c = accept_connection();
+  const unsigned before = rte_mempool_in_use_count(pool_);
+  std::string sent;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string byte(1, static_cast<char>('a' + i % 26));
+    in_data(byte);
+    sent += byte;
+  }
+  EXPECT_EQ(c->readable(), 2000u);
+  EXPECT_LE(rte_mempool_in_use_count(pool_), before + 4) << "2000 bytes in a buffer or two";
+  EXPECT_EQ(RecordingApp::read_all(*c), sent);
+}
+
 TEST_F(TcpStateFixture, APeersZeroWindowIsProbedUntilItOpens) {
   TcpConnection* c = accept_connection(syn_from_peer(), 0, /*ack_window=*/0);
   EXPECT_EQ(c->peer_window(), 0u);
@@ -977,6 +994,60 @@ TEST_F(TcpStateFixture, APeersZeroWindowIsProbedUntilItOpens) {
   in(ack().win(100));
   EXPECT_TRUE(sent_exactly({{.flags = P | A, .seq = iss_ + 1, .ack = peer_.seq, .len = 8}}));
   EXPECT_EQ(c->peer_window(), 100u << 7);
+}
+
+// A client that never reads, answering every probe with a zero window,
+// would hold a closed connection and its buffers forever.
+TEST_F(TcpStateFixture, AnOrphanBehindAZeroWindowIsResetAfterOrphanRetries) {
+  settings_.orphan_retries = 2;
+  fresh();
+  TcpConnection* c = accept_connection(syn_from_peer(), 0, /*ack_window=*/0);
+  c->write_copy("last words", 10);
+  c->close();
+  stack().poll(now_us_);
+  EXPECT_TRUE(sent_nothing());
+  const Want probe{.flags = A, .seq = iss_, .ack = peer_.seq, .len = 0};
+  for (const uint64_t delay : {settings_.min_rto_ms, 2 * settings_.min_rto_ms}) {
+    EXPECT_EQ(ms_until_sent(10'000), delay);
+    EXPECT_TRUE(sent_exactly({probe}));
+    in(ack().win(0));  // answered, still closed
+    EXPECT_TRUE(sent_nothing());
+  }
+  EXPECT_EQ(ms_until_sent(10'000), 4 * settings_.min_rto_ms);
+  EXPECT_TRUE(sent_exactly({{.flags = R | A, .seq = iss_ + 1, .ack = peer_.seq}}));
+  EXPECT_EQ(stack().connections(), 0u);
+  EXPECT_EQ(counters().orphans_reset.get(), 1u);
+  EXPECT_EQ(counters().zero_window_probes.get(), 2u);
+  EXPECT_EQ(stack().buffered_bytes(), 0u);
+}
+
+TEST_F(TcpStateFixture, AnOrphanIsNotProbedWhileTheWorkersBuffersAreShort) {
+  settings_.worker_buffer = 10;  // the one write below spends it
+  fresh();
+  TcpConnection* c = accept_connection(syn_from_peer(), 0, /*ack_window=*/0);
+  ASSERT_EQ(c->write_copy("last words", 10), 10u);
+  c->close();
+  stack().poll(now_us_);
+  EXPECT_TRUE(sent_nothing());
+  EXPECT_EQ(ms_until_sent(10'000), settings_.min_rto_ms);
+  EXPECT_TRUE(sent_exactly({{.flags = R | A, .seq = iss_ + 1, .ack = peer_.seq}}));
+  EXPECT_EQ(counters().orphans_reset.get(), 1u);
+  EXPECT_EQ(counters().zero_window_probes.get(), 0u);
+}
+
+TEST_F(TcpStateFixture, ALiveApplicationsZeroWindowPeerIsProbedForAsLongAsItAnswers) {
+  settings_.orphan_retries = 1;
+  settings_.max_rto_ms = 1000;
+  fresh();
+  TcpConnection* c = accept_connection(syn_from_peer(), 0, /*ack_window=*/0);
+  c->write_copy("still here", 10);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_LE(ms_until_sent(10'000), 1000u);
+    ASSERT_TRUE(sent_exactly({{.flags = A, .seq = iss_, .ack = peer_.seq, .len = 0}}));
+    in(ack().win(0));
+  }
+  EXPECT_EQ(stack().connections(), 1u);
+  EXPECT_EQ(counters().orphans_reset.get(), 0u);
 }
 
 // ---------------------------------------------------------------------------
