@@ -7,15 +7,14 @@
 // before it. The application echoes what it reads. After every segment
 // each connection must keep its sequence-space rules; at the end, with
 // everything aborted, every mbuf must be back in the pool.
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include <cstring>
-#include <iterator>
 #include <memory>
 
 #include "dataplane/tcp/tcp_segment.h"
 #include "dataplane/tcp/tcp_stack.h"
+#include "tests/fuzz/fuzz_eal.h"
 #include "tests/fuzz/fuzz_target.h"
 #include "tests/support/packet_fixtures.h"
 
@@ -127,14 +126,7 @@ void check(const dataplane::TcpStack& stack) {
 
 }  // namespace
 
-#ifdef DPLB_FUZZ_ENTRY
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* eal_argv[] = {"dplb-fuzz", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                            "--no-telemetry", "--log-level=error"};
-  if (rte_eal_init(static_cast<int>(std::size(eal_argv)), const_cast<char**>(eal_argv)) < 0) std::abort();
-  return 0;
-}
-#endif
+DPLB_FUZZ_INITIALIZE_EAL()
 
 DPLB_FUZZ_TARGET(tcp_connection) {
   if (size < 1) return 0;

@@ -3,13 +3,12 @@
 // to 32 frames, each prefixed by a two-byte length. Whatever comes in,
 // every frame that goes out must be well formed (lengths that agree, IPv4
 // header and ICMP checksums that verify) and every mbuf must come back.
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include <cstring>
-#include <iterator>
 
 #include "dataplane/worker/worker.h"
+#include "tests/fuzz/fuzz_eal.h"
 #include "tests/fuzz/fuzz_target.h"
 #include "tests/sim/sim_packet_io.h"
 
@@ -54,14 +53,7 @@ void check_frame(const Bytes& f) {
 
 }  // namespace
 
-#ifdef DPLB_FUZZ_ENTRY
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* eal_argv[] = {"dplb-fuzz", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                            "--no-telemetry", "--log-level=error"};
-  if (rte_eal_init(static_cast<int>(std::size(eal_argv)), const_cast<char**>(eal_argv)) < 0) std::abort();
-  return 0;
-}
-#endif
+DPLB_FUZZ_INITIALIZE_EAL()
 
 DPLB_FUZZ_TARGET(worker_frames) {
   rte_mempool* p = pool();

@@ -14,6 +14,7 @@
 
 int dplb_fuzz_worker_frames(const uint8_t* data, std::size_t size);
 int dplb_fuzz_tcp_connection(const uint8_t* data, std::size_t size);
+int dplb_fuzz_tls_stream(const uint8_t* data, std::size_t size);
 
 namespace {
 
@@ -46,7 +47,8 @@ TEST_P(FuzzInputsWithMbufs, CommittedInputsKeepEveryInvariant) {
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzInputsWithMbufs,
                          testing::Values(Target{"worker_frames", dplb_fuzz_worker_frames},
-                                         Target{"tcp_connection", dplb_fuzz_tcp_connection}),
+                                         Target{"tcp_connection", dplb_fuzz_tcp_connection},
+                                         Target{"tls_stream", dplb_fuzz_tls_stream}),
                          [](const testing::TestParamInfo<Target>& info) { return std::string(info.param.name); });
 
 }  // namespace

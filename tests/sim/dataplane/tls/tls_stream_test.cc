@@ -17,6 +17,7 @@
 
 #include "dataplane/base/mbuf_chain.h"
 #include "dataplane/base/mbuf_queue.h"
+#include "tests/support/byte_pipe.h"
 #include "tests/support/test_certificates.h"
 
 namespace dplb::dataplane {
@@ -33,67 +34,7 @@ rte_mempool* pool() {
   return p;
 }
 
-// One direction's end of an in-memory transport. What one end writes is
-// delivered to the other in segments of at most `segment` bytes.
-class PipeEnd final : public ByteStream {
- public:
-  PipeEnd* peer = nullptr;
-  MbufQueue in;
-  bool fin_in = false;
-  bool closed = false;
-  bool aborted = false;
-  bool write_shut = false;
-  uint32_t segment = 0;  // 0: as written
-  uint64_t bytes_written = 0;
-
-  uint32_t readable() const override { return in.bytes(); }
-  rte_mbuf* read(uint32_t max_bytes, uint32_t* n) override { return in.take(max_bytes, n); }
-  bool end_of_stream() const override { return fin_in && in.empty(); }
-  uint32_t send_space() const override { return 1u << 20; }
-  bool write(rte_mbuf* chain) override {
-    if (chain == nullptr) return true;
-    bytes_written += chain->pkt_len;
-    if (write_shut || closed || aborted) {
-      rte_pktmbuf_free(chain);
-      return false;
-    }
-    if (segment == 0) {
-      peer->in.push(chain);
-      return true;
-    }
-    // Re-cut into small segments, as a lossy TCP path would deliver them.
-    std::vector<uint8_t> bytes(chain->pkt_len);
-    chain_copy(chain, 0, chain->pkt_len, bytes.data());
-    rte_pktmbuf_free(chain);
-    for (std::size_t off = 0; off < bytes.size(); off += segment) {
-      const uint32_t n = std::min<uint32_t>(segment, static_cast<uint32_t>(bytes.size() - off));
-      peer->in.push(chain_from_bytes(bytes.data() + off, n, pool()));
-    }
-    return true;
-  }
-  uint32_t write_copy(const void* data, uint32_t length) override {
-    write(chain_from_bytes(data, length, pool()));
-    return length;
-  }
-  void want_writable() override {}
-  uint32_t send_queued() const override { return 0; }
-  void shutdown_write() override {
-    write_shut = true;
-    peer->fin_in = true;
-  }
-  void close() override {
-    shutdown_write();
-    closed = true;
-  }
-  void abort() override {
-    aborted = true;
-    peer->fin_in = true;
-  }
-  const FourTuple& tuple() const override { return tuple_; }
-
- private:
-  FourTuple tuple_{};
-};
+using testing::PipeEnd;
 
 struct Contexts {
   SSL_CTX* server = nullptr;
@@ -134,8 +75,8 @@ void make_contexts(Contexts& c, bool ecdsa = false) {
 }
 
 struct Link {
-  PipeEnd server_end;  // the server's transport
-  PipeEnd client_end;
+  PipeEnd server_end{pool()};  // the server's transport
+  PipeEnd client_end{pool()};
   TlsStream server;
   TlsStream client;
   TlsStream::Progress server_progress = TlsStream::Progress::handshaking;
