@@ -179,8 +179,14 @@ void TcpStack::send_syn(TcpConnection& c) {
 
 void TcpStack::send_rst(TcpConnection& c) {
   if (c.state_ == TcpState::syn_sent || c.state_ == TcpState::closed) return;
+  // SND.NXT, unless bytes the peer dropped or a window it shrank put that
+  // beyond its window's right edge: it would discard such a RST unseen (a
+  // closed window accepts only RCV.NXT), so the edge is used, as Linux's
+  // tcp_acceptable_seq does. A zero window's edge is SND.UNA.
+  const uint32_t edge = c.snd_una_ + c.snd_wnd_;
+  const uint32_t seq = seq_gt(c.snd_max_, edge) ? edge : c.snd_max_;
   TcpOptions none;
-  rte_mbuf* m = build(c.tuple_, c.snd_max_, c.rcv_nxt_, tcp_flag::rst | tcp_flag::ack, 0, none);
+  rte_mbuf* m = build(c.tuple_, seq, c.rcv_nxt_, tcp_flag::rst | tcp_flag::ack, 0, none);
   if (m == nullptr) return;
   counters_.resets_sent.increment();
   finish_and_send(m, c.tuple_, 0);

@@ -248,8 +248,9 @@ class HostileTest(h.LabTestCase):
             "zerowin", VIP, "80", "200", "/files/big.bin", "15", timeout=60), min_success=0.99)
         print(f"# zero windows: {result}", flush=True)
         self.assertGreaterEqual(result["opened"], 200, result)
-        # A session ended while its client's window is closed leaves an orphan that cannot
-        # send its last bytes and FIN: orphan_retries (3 here) probes end it.
+        # Every one: timeout_client resets each, with a RST the client's closed window
+        # accepts (at SND.UNA + SND.WND, not past bytes it dropped), and an orphan that
+        # could not send its last bytes and FIN goes after orphan_retries (3 here) probes.
         self.assertEqual(result["still_open"], 0, f"{result}\n{self.ctl('show', 'sess').stdout}")
         self.assertEqual(self.front().get("rx-nombuf", 0), 0)
 

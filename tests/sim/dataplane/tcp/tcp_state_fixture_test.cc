@@ -996,6 +996,20 @@ TEST_F(TcpStateFixture, APeersZeroWindowIsProbedUntilItOpens) {
   EXPECT_EQ(c->peer_window(), 100u << 7);
 }
 
+// Linux (RFC 5961) takes a RST into a closed window only at RCV.NXT: one at
+// SND.NXT, past bytes the peer dropped, would leave it waiting forever.
+TEST_F(TcpStateFixture, AResetIntoAClosedWindowCarriesTheWindowsEdge) {
+  TcpConnection* c = accept_connection();
+  c->write_copy("in flight", 9);
+  stack().poll(now_us_);
+  EXPECT_TRUE(sent_exactly({{.flags = P | A, .seq = iss_ + 1, .ack = peer_.seq, .len = 9}}));
+  in(ack().win(0));  // the peer dropped them and closed its window
+  EXPECT_TRUE(sent_nothing());
+  c->abort();
+  stack().poll(now_us_);
+  EXPECT_TRUE(sent_exactly({{.flags = R | A, .seq = iss_ + 1, .ack = peer_.seq}})) << "SND.UNA + SND.WND";
+}
+
 // A client that never reads, answering every probe with a zero window,
 // would hold a closed connection and its buffers forever.
 TEST_F(TcpStateFixture, AnOrphanBehindAZeroWindowIsResetAfterOrphanRetries) {
