@@ -25,6 +25,7 @@ import resource
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -218,11 +219,22 @@ def zerowin(host, port, count, path, seconds):
                 ended[s] = time.monotonic() - start
         time.sleep(0.2)
     times = sorted(ended.values())
+    stuck = [tcp_state_of(s) for s in socks if s not in ended][:5]
     for s in socks:
         s.close()
     out({"opened": len(socks), "connect_errors": errors, "closed_by_server": len(ended),
          "still_open": len(socks) - len(ended),
-         "last_close_s": round(times[-1], 2) if times else None})
+         "last_close_s": round(times[-1], 2) if times else None, "still_open_sockets": stuck})
+
+
+def tcp_state_of(s):
+    """What the kernel knows of a socket dplb did not end (struct tcp_info, linux/tcp.h)."""
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 136)
+    u32 = struct.unpack_from("24I", info, 8)
+    return {"state": info[0], "probes": info[3], "backoff": info[4], "unacked": u32[4],
+            "last_data_recv_ms": u32[11], "last_ack_recv_ms": u32[12], "rcv_space": u32[22],
+            "bytes_received": struct.unpack_from("Q", info, 128)[0] if len(info) >= 136 else None,
+            "local_port": s.getsockname()[1]}
 
 
 # Each probe hides a second request (to /smuggled) that a server would see only if
