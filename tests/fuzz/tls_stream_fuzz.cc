@@ -66,6 +66,7 @@ Contexts& contexts() {
   static Contexts c = [] {
     Contexts made;
     namespace testing = dplb::testing;
+    // mkdtemp replaces the six trailing X with a unique suffix.
     std::string dir = (std::filesystem::temp_directory_path() / "dplb-fuzz-tls-XXXXXX").string();
     if (mkdtemp(dir.data()) == nullptr) std::abort();
     const testing::TestCertificate ca = testing::make_certificate({.common_name = "fuzz CA", .ca = true},
