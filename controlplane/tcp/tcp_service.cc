@@ -163,6 +163,7 @@ std::string TcpService::show_counters() const {
       {"time-wait-reused", &TcpCounters::time_wait_reused},
       {"vip-resets", &TcpCounters::vip_resets},
       {"out-of-order", &TcpCounters::out_of_order},
+      {"window-clamps", &TcpCounters::window_clamps},
   };
   out += "counters\n";
   for (const Row& row : rows) {

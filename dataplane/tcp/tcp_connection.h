@@ -142,6 +142,7 @@ class TcpConnection final : public ByteStream {
   uint32_t fin_seq_ = 0;   // our FIN's sequence number, once write_shutdown_
   uint32_t rcv_nxt_ = 0;
   uint32_t rcv_adv_ = 0;   // right edge of the window we advertised
+  uint32_t promised_ = 0;  // RCV.ADV - RCV.NXT as last counted in the stack's promised total
   uint32_t peer_fin_seq_ = 0;
   // Loss recovery (RFC 6675 / 6582).
   uint32_t recover_ = 0;

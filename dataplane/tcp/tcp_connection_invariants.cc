@@ -14,6 +14,9 @@ const char* TcpConnection::broken_invariant() const {
   // and FIN, which occupy one number each.
   if (snd_max_ - snd_una_ > send_.bytes() + 2) return "more unacknowledged than the send queue holds";
   if (state_ != TcpState::syn_sent && !seq_le(rcv_nxt_, rcv_adv_)) return "RCV.NXT past the advertised window";
+  if (promised_ != (seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0u)) {
+    return "the window counted in the worker's promise differs from RCV.ADV - RCV.NXT";
+  }
   for (uint8_t i = 0; i < sacks_.count(); ++i) {
     const SackBlock& r = sacks_.range(i);
     if (!seq_lt(r.left, r.right)) return "an empty or inverted SACK range";

@@ -64,6 +64,7 @@ struct alignas(64) TcpCounters {
   Counter orphans_reset;      // closed by their application, reset after orphan_retries or when buffers ran short
   Counter time_wait_reused;
   Counter out_of_order;       // segments held for reassembly
+  Counter window_clamps;      // windows cut short because the worker's budget was promised elsewhere
   Counter vip_resets;         // connections reset because their local (VRRP virtual) address was released
   std::array<Counter, kTcpDropReasonCount> drops;
 

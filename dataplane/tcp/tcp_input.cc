@@ -145,6 +145,7 @@ void TcpStack::listener_syn(Listener& l, const TcpSegment& s, std::optional<uint
   ++l.half_open;
   c->irs_ = s.sequence;
   c->rcv_nxt_ = s.sequence + 1;
+  c->rcv_adv_ = c->rcv_nxt_;  // nothing offered until the SYN-ACK goes out
   c->iss_ = initial_sequence_number(identity_.secret, t, now_us_ * 1000);
   if (iss_above && !seq_gt(c->iss_, *iss_above)) c->iss_ = *iss_above + 1;
   c->snd_una_ = c->iss_;
@@ -199,6 +200,7 @@ bool TcpStack::listener_ack(Listener& l, rte_mbuf* frame, const TcpSegment& s) {
   if (!offered.window_scale) c->snd_wscale_ = c->rcv_wscale_ = 0;
   c->cc_.init(c->options_.congestion, c->mss_);
   c->rcv_adv_ = c->rcv_nxt_ + std::min<uint32_t>(settings_.connection_buffer, 65535);
+  account_window(*c);
   set_state(*c, TcpState::syn_received);
   // The ACK completes the handshake like any other.
   segment_for_connection(*c, frame, s);
@@ -473,6 +475,7 @@ void TcpStack::syn_sent_input(TcpConnection& c, const TcpSegment& s) {
   c.irs_ = s.sequence;
   c.rcv_nxt_ = s.sequence + 1;
   c.rcv_adv_ = c.rcv_nxt_;  // the right edge is measured from here on (it was 0)
+  account_window(c);
   if (ack) {
     wheel_.cancel(c.retransmit_timer_);
     if (c.retries_ > 0) rto_after_syn_timeout(c.rtt_, settings_.max_rto_ms * 1000);
@@ -610,6 +613,7 @@ bool TcpStack::queue_payload(TcpConnection& c, const WindowedPayload& p) {
   buffered_ -= static_cast<uint64_t>(readable_before) + held_before;
   if (advanced > 0) {
     c.rcv_nxt_ += advanced;
+    account_window(c);
     counters_.bytes_in.add(advanced);
     c.events_ |= kReadable;
     ++c.unacked_segments_;
@@ -622,6 +626,7 @@ bool TcpStack::queue_payload(TcpConnection& c, const WindowedPayload& p) {
 void TcpStack::peer_fin(TcpConnection& c) {
   c.fin_received_ = true;
   c.rcv_nxt_ += 1;
+  account_window(c);
   c.events_ |= kReadable;  // end of stream
   c.ack_now_ = true;
   switch (c.state_) {

@@ -18,14 +18,31 @@ namespace dplb::dataplane {
 
 uint32_t TcpStack::tsval(const TcpConnection& c) const { return now_ms() + c.ts_offset_; }
 
-uint32_t TcpStack::receive_window(const TcpConnection& c) const {
+uint32_t TcpStack::receive_window(const TcpConnection& c, bool* clamped) const {
   if (buffers_short()) return 0;
   const uint32_t used = c.receive_.readable();
-  return used >= settings_.connection_buffer ? 0 : settings_.connection_buffer - used;
+  const uint32_t own = used >= settings_.connection_buffer ? 0 : settings_.connection_buffer - used;
+  // The worker promises no more than it can take in: its budget less what
+  // its queues hold and what the other connections' windows already offer
+  // (the part Linux's tcp_mem pressure plays). Without this, windows offered
+  // to many peers at once add up to more than the pool, and the data they
+  // were allowed to send finds no mbuf.
+  const uint64_t committed = buffered_ + promised_ - c.promised_;
+  const uint64_t headroom = committed < window_budget_ ? window_budget_ - committed : 0;
+  // A connection with nothing queued can always take a segment, so that
+  // while others hold the budget (a zero-window attack) it still moves, a
+  // segment at a time, as Linux's tcp_rmem[0] floor does.
+  const uint64_t floor = used == 0 && c.receive_.held_bytes() == 0 ? c.mss_ : 0;
+  const uint64_t allowed = std::max(headroom, floor);
+  if (allowed >= own) return own;
+  if (clamped != nullptr) *clamped = true;
+  return static_cast<uint32_t>(allowed);
 }
 
 uint16_t TcpStack::advertised_window(TcpConnection& c) {
-  uint32_t right = c.rcv_nxt_ + receive_window(c);
+  bool clamped = false;
+  uint32_t right = c.rcv_nxt_ + receive_window(c, &clamped);
+  if (clamped) counters_.window_clamps.increment();
   const uint32_t threshold = std::min<uint32_t>(settings_.connection_buffer / 2, c.mss_);
   // Never move the right edge back (RFC 9293 3.8.6.2.2 / RFC 7323 2.4), and
   // do not offer small increases (receiver-side silly window avoidance).
@@ -37,6 +54,7 @@ uint16_t TcpStack::advertised_window(TcpConnection& c) {
   const uint32_t unit = 1u << c.rcv_wscale_;
   const uint32_t scaled = std::min<uint32_t>((span + unit - 1) >> c.rcv_wscale_, 65535);
   c.rcv_adv_ = seq_max(c.rcv_adv_, c.rcv_nxt_ + (scaled << c.rcv_wscale_));
+  account_window(c);
   return static_cast<uint16_t>(scaled);
 }
 
@@ -162,11 +180,16 @@ void TcpStack::send_syn(TcpConnection& c) {
     if (settings_.timestamps) o.timestamps = TcpTimestamps{tsval(c), 0};
   }
   // A SYN's window is never scaled.
-  const uint16_t window = static_cast<uint16_t>(std::min<uint32_t>(receive_window(c), 65535));
+  bool clamped = false;
+  const uint16_t window = static_cast<uint16_t>(std::min<uint32_t>(receive_window(c, &clamped), 65535));
+  if (clamped) counters_.window_clamps.increment();
   const uint8_t flags = syn_ack ? (tcp_flag::syn | tcp_flag::ack) : tcp_flag::syn;
   rte_mbuf* m = build(c.tuple_, c.iss_, c.rcv_nxt_, flags, window, o);
   if (m == nullptr) return;
-  if (syn_ack) c.rcv_adv_ = c.rcv_nxt_ + window;
+  if (syn_ack) {
+    c.rcv_adv_ = c.rcv_nxt_ + window;
+    account_window(c);
+  }
   if (c.retries_ == 0) {
     c.rtt_timing_ = true;
     c.rtt_seq_ = c.iss_;

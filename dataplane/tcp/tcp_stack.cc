@@ -48,6 +48,9 @@ namespace {
 // Reassembly nodes per connection slot, on average: a gap rarely holds more.
 constexpr std::size_t kReassemblyNodesPerConnection = 4;
 constexpr std::size_t kMaxReassemblyNodes = 1u << 18;
+// What a full-size segment carries (MSS 1460 less 12 bytes of timestamps):
+// one mbuf each, so the pool's payload capacity in bytes.
+constexpr uint64_t kPayloadPerMbuf = 1448;
 }  // namespace
 
 TcpStack::TcpStack(const TcpSettings& settings, TcpPacketSink& sink, rte_mempool* pool, TcpCounters& counters,
@@ -67,6 +70,13 @@ TcpStack::TcpStack(const TcpSettings& settings, TcpPacketSink& sink, rte_mempool
   // Keep an eighth of the pool for frames being received and sent: below
   // that, receive windows close rather than data being dropped.
   mbuf_low_water_ = pool_ != nullptr ? pool_->size / 8 : 0;
+  // Windows are offered against what the pool can hold, not only against
+  // worker_buffer: a quarter stays for the rings, headers, clones in flight
+  // and TLS records, the rest may be payload.
+  window_budget_ = settings_.worker_buffer;
+  if (pool_ != nullptr) {
+    window_budget_ = std::min<uint64_t>(window_budget_, uint64_t{pool_->size - pool_->size / 4} * kPayloadPerMbuf);
+  }
   // Start active opens at a point derived from the secret, so port choice
   // is not predictable across restarts.
   const uint32_t span = settings_.local_port_last - settings_.local_port_first + 1u;
@@ -126,6 +136,13 @@ bool TcpStack::buffers_short() const {
 }
 
 uint64_t TcpStack::buffered_bytes() const { return buffered_; }
+
+void TcpStack::account_window(TcpConnection& c) {
+  const uint32_t open = seq_gt(c.rcv_adv_, c.rcv_nxt_) ? c.rcv_adv_ - c.rcv_nxt_ : 0;
+  promised_ += open;
+  promised_ -= c.promised_;
+  c.promised_ = open;
+}
 
 TcpConnection* TcpStack::find(const FourTuple& t) {
   const uint32_t h = table_.hash(t);
@@ -194,6 +211,8 @@ void TcpStack::finish(TcpConnection& c, TcpCloseReason reason) {
   wheel_.cancel(c.delayed_ack_timer_);
   wheel_.cancel(c.lifetime_timer_);
   buffered_ -= c.send_.bytes() + c.receive_.readable() + c.receive_.held_bytes();
+  promised_ -= c.promised_;
+  c.promised_ = 0;
   c.send_.clear();
   c.receive_.clear(reassembly_);
   set_state(c, TcpState::closed);

@@ -78,6 +78,8 @@ class TcpStack {
 
   uint32_t connections() const { return live_; }
   uint64_t buffered_bytes() const;
+  uint64_t promised_window_bytes() const { return promised_; }
+  uint64_t window_budget() const { return window_budget_; }
   uint64_t now_us() const { return now_us_; }
   const TcpSettings& settings() const { return settings_; }
   // Bytes of appliance memory an established idle connection costs: its
@@ -199,7 +201,11 @@ class TcpStack {
                   const TcpOptions& options);
   void finish_and_send(rte_mbuf* m, const FourTuple& t, uint32_t payload);
   uint16_t advertised_window(TcpConnection& c);
-  uint32_t receive_window(const TcpConnection& c) const;
+  // What c may be offered now; *clamped tells whether the worker's budget,
+  // not connection_buffer, set it.
+  uint32_t receive_window(const TcpConnection& c, bool* clamped = nullptr) const;
+  // Brings promised_ in line after RCV.NXT or RCV.ADV of c moved.
+  void account_window(TcpConnection& c);
   uint32_t tsval(const TcpConnection& c) const;
   uint32_t flight(const TcpConnection& c) const { return c.snd_max_ - c.snd_una_; }
 
@@ -238,6 +244,11 @@ class TcpStack {
   std::vector<Listener> listeners_;
   uint32_t live_ = 0;
   uint64_t buffered_ = 0;  // payload bytes held in all queues
+  // Receive window offered and not yet filled, summed over connections:
+  // bytes peers may send without asking. Kept with buffered_ under
+  // window_budget_ so that what was promised can always be taken in.
+  uint64_t promised_ = 0;
+  uint64_t window_budget_ = 0;
   uint8_t rcv_wscale_ = 0;
   uint16_t next_local_port_ = 0;
   // RFC 5961 challenge ACK budget, per second.

@@ -1035,6 +1035,45 @@ TEST_F(TcpStateFixture, AnOrphanBehindAZeroWindowIsResetAfterOrphanRetries) {
   EXPECT_EQ(stack().buffered_bytes(), 0u);
 }
 
+// Windows offered to all peers together stay within what the worker can
+// take in: otherwise data they were allowed to send finds no buffer.
+TEST_F(TcpStateFixture, WindowsAreOfferedOnlyWithinTheWorkersBudget) {
+  settings_.connection_buffer = 65535;  // unscaled: the window field is the window
+  settings_.worker_buffer = 100000;
+  fresh();
+  EXPECT_EQ(open_to_syn_ack(syn_from_peer()).seg.window, 65535);
+  TcpConnection* first = accept_connection_ack();
+  peer_ = Peer{.port = kPeerPort + 1};
+  EXPECT_EQ(open_to_syn_ack(syn_from_peer()).seg.window, 100000 - 65535) << "what the first left";
+  in(ack());
+  const Peer second = peer_;
+  EXPECT_EQ(counters().window_clamps.get(), 1u);
+  peer_ = Peer{.port = kPeerPort + 2};
+  // One segment of the negotiated size: 1460 less 12 bytes of timestamps.
+  EXPECT_EQ(open_to_syn_ack(syn_from_peer()).seg.window, 1448) << "nothing queued: one segment, always";
+  in(ack());
+  EXPECT_TRUE(sent_nothing());
+  ASSERT_EQ(app().accepted.size(), 3u);
+  EXPECT_EQ(stack().promised_window_bytes(), 100000u + 1448u);
+
+  // The first one goes: what it was offered is free for the others.
+  first->abort();
+  stack().poll(now_us_);
+  take();
+  EXPECT_EQ(stack().promised_window_bytes(), 100000u + 1448u - 65535u);
+  peer_ = second;
+  in_data(std::string(1000, 'x'));
+  in_data(std::string(1000, 'y'));  // a second segment is acknowledged at once
+  EXPECT_TRUE(sent_exactly({{.flags = A, .ack = peer_.seq, .window = 65535 - 2000}}));
+  EXPECT_EQ(stack().promised_window_bytes(), 65535u - 2000u + 1448u);
+  EXPECT_EQ(stack().buffered_bytes(), 2000u);
+  for (TcpConnection* c : app().accepted) {
+    if (c != first) {
+      EXPECT_EQ(c->broken_invariant(), nullptr);
+    }
+  }
+}
+
 TEST_F(TcpStateFixture, AnOrphanIsNotProbedWhileTheWorkersBuffersAreShort) {
   settings_.worker_buffer = 10;  // the one write below spends it
   fresh();
