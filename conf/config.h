@@ -30,6 +30,7 @@ struct DataplaneConfig {
   bool hugepages = true;
   uint32_t memory_mb = 1024;
   uint32_t idle_sleep_us = 0;
+  uint32_t idle_sleep_max_us = 1000;  // backoff ceiling while idle; 0: the fixed idle_sleep_us
   std::vector<std::string> eal_args;
   Duration arp_timeout{300'000'000};  // how long a learned neighbour is trusted before it is probed
   Duration arp_retry{1'000'000};      // first retry of a probe; doubles while resolving

@@ -61,6 +61,7 @@ void render_dataplane(std::ostream& o, const Config& c) {
     << "hugepages = " << (c.dataplane.hugepages ? "true" : "false") << "\n"
     << "memory_mb = " << c.dataplane.memory_mb << "\n"
     << "idle_sleep_us = " << c.dataplane.idle_sleep_us << "\n"
+    << "idle_sleep_max_us = " << c.dataplane.idle_sleep_max_us << "\n"
     << "eal_args = " << list(c.dataplane.eal_args, quoted) << "\n"
     << "arp_timeout = " << quoted(format_duration(c.dataplane.arp_timeout)) << "\n"
     << "arp_retry = " << quoted(format_duration(c.dataplane.arp_retry)) << "\n"

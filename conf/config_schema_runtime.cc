@@ -48,6 +48,7 @@ TableSchema<DataplaneConfig> dataplane_schema() {
       .optional("hugepages", boolean(&DataplaneConfig::hugepages))
       .optional("memory_mb", integer_in(&DataplaneConfig::memory_mb, 64, 1048576))
       .optional("idle_sleep_us", integer_in(&DataplaneConfig::idle_sleep_us, 0, 100000))
+      .optional("idle_sleep_max_us", integer_in(&DataplaneConfig::idle_sleep_max_us, 0, 1000000))
       .optional("eal_args", string_list(&DataplaneConfig::eal_args))
       .optional("arp_timeout", duration_in(&DataplaneConfig::arp_timeout, Duration{1'000'000}, Duration{86'400'000'000}))
       .optional("arp_retry", duration_in(&DataplaneConfig::arp_retry, Duration{100'000}, Duration{60'000'000}))

@@ -138,7 +138,7 @@ std::string report_lcores(const ApplianceState& state) {
            "  commands-lost " + std::to_string(channel.commands_lost.get()) + "\n";
   }
   out += "tsc-hz " + std::to_string(hz) + "  idle-sleep-us " + std::to_string(state.config.dataplane.idle_sleep_us) +
-         "\n";
+         "  idle-sleep-max-us " + std::to_string(state.config.dataplane.idle_sleep_max_us) + "\n";
   return out;
 }
 

@@ -423,12 +423,16 @@ uint32_t Worker::poll_once() {
   return handled;
 }
 
-void Worker::run(const std::atomic<bool>& stop, uint32_t idle_sleep_us) {
+void Worker::run(const std::atomic<bool>& stop, IdleBackoff idle) {
   LcoreCounters& lcore = counters_.lcore;
   uint64_t start = rte_rdtsc();
   while (!stop.load(std::memory_order_relaxed)) {
     const uint32_t handled = poll_once();
-    if (handled == 0 && idle_sleep_us != 0) rte_delay_us_sleep(idle_sleep_us);
+    if (handled != 0) {
+      idle.busy();
+    } else if (const uint32_t sleep_us = idle.idle(now_us()); sleep_us != 0) {
+      rte_delay_us_sleep(sleep_us);
+    }
     const uint64_t now = rte_rdtsc();
     if (handled != 0) {
       lcore.busy_cycles.add(now - start);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/worker/control_channel.h"
+#include "dataplane/worker/idle_backoff.h"
 #include "dataplane/net/ethernet_classifier.h"
 #include "dataplane/port/flow_redirect.h"
 #include "dataplane/net/arp/arp_pending_queue.h"
@@ -55,7 +56,7 @@ inline constexpr uint64_t kArpWaitSeconds = 10;
 // A share-nothing poll-mode worker: it owns one queue pair on every port, the
 // state of the flows on them and its own counters. Nothing here locks,
 // allocates from the heap or makes a system call per packet; run() sleeps
-// only when a whole pass found nothing and idle_sleep_us asks for it.
+// only when a whole pass found nothing and its IdleBackoff asks for it.
 class Worker {
  public:
   Worker(uint32_t index, std::vector<PortIdentity> ports, PacketIo& io, WorkerCounters& counters,
@@ -68,7 +69,7 @@ class Worker {
 
   // The lcore's main loop, until `stop` is set. Splits time into busy and idle
   // cycles for `show lcores`.
-  void run(const std::atomic<bool>& stop, uint32_t idle_sleep_us);
+  void run(const std::atomic<bool>& stop, IdleBackoff idle);
 
   uint32_t index() const { return index_; }
 

@@ -31,6 +31,7 @@ WorkerPool::WorkerPool(const conf::Config& config, const std::vector<PortRuntime
     auto slot = std::make_unique<Slot>();
     slot->lcore = workers[i];
     slot->idle_sleep_us = config.dataplane.idle_sleep_us;
+    slot->idle_sleep_max_us = config.dataplane.idle_sleep_max_us;
     slot->stop = &stop_;
     slot->counters = std::make_unique<WorkerCounters>();
     slot->io = std::make_unique<EthdevPacketIo>(ethdevs, static_cast<uint16_t>(i));
@@ -78,7 +79,7 @@ std::string WorkerPool::create_channels() {
 
 int WorkerPool::entry(void* arg) {
   auto* slot = static_cast<Slot*>(arg);
-  slot->worker->run(*slot->stop, slot->idle_sleep_us);
+  slot->worker->run(*slot->stop, IdleBackoff(slot->idle_sleep_us, slot->idle_sleep_max_us));
   return 0;
 }
 

@@ -45,6 +45,7 @@ class WorkerPool {
   struct Slot {
     uint32_t lcore = 0;
     uint32_t idle_sleep_us = 0;
+    uint32_t idle_sleep_max_us = 0;
     const std::atomic<bool>* stop = nullptr;
     std::unique_ptr<WorkerCounters> counters;
     std::unique_ptr<EthdevPacketIo> io;

@@ -104,6 +104,7 @@ control_lcore = 0
 hugepages = false
 memory_mb = 512
 idle_sleep_us = {idle_sleep_us}
+idle_sleep_max_us = {idle_sleep_max_us}
 eal_args = ["--lcores", "0@{cpu},1@{cpu}"]
 
 [console]
@@ -508,7 +509,7 @@ class Bench:
         sock = os.path.join(self.tmp, "dplb.sock")
         cfg = os.path.join(self.tmp, "dplb.toml")
         with open(cfg, "w") as f:
-            f.write(DPLB_CFG.format(idle_sleep_us=self.args.idle_sleep_us, cpu=LB_CPU, socket=sock,
+            f.write(DPLB_CFG.format(idle_sleep_us=self.args.idle_sleep_us, idle_sleep_max_us=self.args.idle_sleep_max_us, cpu=LB_CPU, socket=sock,
                                     vip=VIP, back=BACK_ADDR,
                                     binds=(f'[{{ address = "{VIP}:80", tls = false }}, "{VIP}:443"]' if self.pem
                                            else f'["{VIP}:80"]'),
@@ -815,6 +816,8 @@ def main(argv=None):
     ap.add_argument("--mode", choices=["keepalive", "close"], help="run one mode")
     ap.add_argument("--idle-sleep-us", type=int, default=100,
                     help="dplb's [dataplane] idle_sleep_us (default 100: see docs/performance.md)")
+    ap.add_argument("--idle-sleep-max-us", type=int, default=1000,
+                    help="dplb's [dataplane] idle_sleep_max_us (default 1000; 0: the fixed idle_sleep_us)")
     ap.add_argument("--max-connections", type=int, default=262144,
                     help="dplb's [tcp] max_connections (TIME_WAIT included)")
     ap.add_argument("--dplb-time-wait", metavar="DURATION",
@@ -876,7 +879,7 @@ def main(argv=None):
     log(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency after "
         f"{args.warmup} s of warm-up; load balancer on CPU {LB_CPU}, nginx x3 and wrk on CPU "
         f"{PEER_CPU}; RPS {'on' if args.rps else 'off'}; dplb idle_sleep_us "
-        f"{args.idle_sleep_us}, time_wait {args.dplb_time_wait or 'default'}; a fresh load "
+        f"{args.idle_sleep_us}, idle_sleep_max_us {args.idle_sleep_max_us}, time_wait {args.dplb_time_wait or 'default'}; a fresh load "
         f"balancer for every run")
     log("columns: latency from wrk --latency; cpu0% = CPU 0 busy over the run and us/req = CPU 0 "
         "time per request, both from the /proc/stat busy fields (user+nice+system+irq+softirq+"

@@ -57,6 +57,8 @@ const std::vector<BrokenConfig>& cases() {
        {"2:13: dataplane.memory_mb: 10 is out of range 64..1048576"}},
       {"negative integer", with_port("[dataplane]\nidle_sleep_us = -1\n"),
        {"2:17: dataplane.idle_sleep_us: -1 is out of range 0..100000"}},
+      {"idle backoff too long", with_port("[dataplane]\nidle_sleep_max_us = 2000000\n"),
+       {"2:21: dataplane.idle_sleep_max_us: 2000000 is out of range 0..1000000"}},
       {"no workers", with_port("[dataplane]\nworkers = []\n"),
        {"2:11: dataplane.workers: must list at least one value"}},
       {"worker listed twice", with_port("[dataplane]\nworkers = [1, 1]\n"),

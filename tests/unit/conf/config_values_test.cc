@@ -113,6 +113,7 @@ TEST(ConfigDefaults, MinimalFileGetsDocumentedDefaults) {
   EXPECT_TRUE(c.dataplane.hugepages);
   EXPECT_EQ(c.dataplane.memory_mb, 1024u);
   EXPECT_EQ(c.dataplane.idle_sleep_us, 0u);
+  EXPECT_EQ(c.dataplane.idle_sleep_max_us, 1000u);
   EXPECT_EQ(c.console.socket, "/run/dplb/dplb.sock");
   EXPECT_EQ(c.log.level, "info");
   ASSERT_EQ(c.ports.size(), 1u);
