@@ -9,7 +9,7 @@ namespace dplb::dataplane {
 // sleeps, up to `max_us`, but never more than an eighth of the time it has
 // already been idle. So a packet arriving after an idle gap waits at most an
 // eighth of that gap (plus one `first_us`), while a box with no traffic at
-// all wakes about 1/max_us times a second instead of once per `first_us`.
+// all wakes about once per `max_us` instead of once per `first_us`.
 // The first pass that finds work returns the worker to polling without sleep.
 class IdleBackoff {
  public:
