@@ -59,6 +59,8 @@ bool HttpRuleRunner::render(const LogFormat& f, const FormatContext& format, std
 
 bool HttpRuleRunner::append(std::string_view s) {
   if (s.size() > kArenaBytes - used_) return false;
+  // An empty view may carry a null data(): memcpy's arguments must not be null even for 0 bytes.
+  if (s.empty()) return true;
   std::memcpy(arena_ + used_, s.data(), s.size());
   used_ += s.size();
   return true;

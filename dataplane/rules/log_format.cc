@@ -36,6 +36,7 @@ class Writer {
       overflow_ = true;
       return;
     }
+    if (s.empty()) return;  // data() may be null, which memcpy must not get
     std::memcpy(out_ + length_, s.data(), s.size());
     length_ += s.size();
   }

@@ -155,14 +155,14 @@ TEST(ConfigTls, CertificatesUnusedByEveryBindIsAWarning) {
 
 TEST(ConfigTls, ServerTlsForms) {
   {
-    const ServerTlsConfig& t = load_ok(server_tls("{ ca_file = \"/etc/ssl/ca.pem\" }")).backends.at(0).servers.at(0).tls;
+    const ServerTlsConfig t = load_ok(server_tls("{ ca_file = \"/etc/ssl/ca.pem\" }")).backends.at(0).servers.at(0).tls;
     EXPECT_TRUE(t.enabled);
     EXPECT_EQ(t.verify, TlsVerify::required);
     EXPECT_EQ(t.ca_file, "/etc/ssl/ca.pem");
     EXPECT_TRUE(t.check_ssl);
   }
   {
-    const ServerTlsConfig& t =
+    const ServerTlsConfig t =
         load_ok(server_tls("{ verify = \"none\", sni = \"app.internal\", check_ssl = false }")).backends.at(0).servers.at(0).tls;
     EXPECT_TRUE(t.enabled);
     EXPECT_EQ(t.verify, TlsVerify::none);
@@ -170,19 +170,19 @@ TEST(ConfigTls, ServerTlsForms) {
     EXPECT_FALSE(t.check_ssl);
   }
   {
-    const ServerTlsConfig& t = load_ok(server_tls("{ enabled = false }")).backends.at(0).servers.at(0).tls;
+    const ServerTlsConfig t = load_ok(server_tls("{ enabled = false }")).backends.at(0).servers.at(0).tls;
     EXPECT_FALSE(t.enabled);
     EXPECT_FALSE(t.check_ssl);
   }
   {
-    const ServerTlsConfig& t =
+    const ServerTlsConfig t =
         load_ok(server_tls("{ verify = \"none\", cert = \"/etc/ssl/me.pem\", key = \"/etc/ssl/me.key\" }"))
             .backends.at(0).servers.at(0).tls;
     EXPECT_EQ(t.cert, "/etc/ssl/me.pem");
     EXPECT_EQ(t.key, "/etc/ssl/me.key");
   }
   // No table: plain HTTP to the server.
-  const ServerTlsConfig& plain = load_ok(std::string(kPort) + kBackend).backends.at(0).servers.at(0).tls;
+  const ServerTlsConfig plain = load_ok(std::string(kPort) + kBackend).backends.at(0).servers.at(0).tls;
   EXPECT_FALSE(plain.enabled);
 }
 
