@@ -10,6 +10,7 @@
 #include "conf/config_schema.h"
 #include "conf/did_you_mean.h"
 #include "conf/proxy_values.h"
+#include "conf/vdev_arguments.h"
 #include "conf/vrrp_config.h"
 
 namespace dplb::conf {
@@ -92,6 +93,23 @@ void check_port(const PortConfig& port, Diagnostics& d) {
   }
 }
 
+// Each worker owns one queue pair on every port, so a kernel-backed vdev must
+// be asked for as many as there are workers; DPDK would only fail at boot.
+void check_port_queues(const Config& config, const PortConfig& port, Diagnostics& d) {
+  const auto pairs = vdev_queue_pairs(port.device);
+  const std::size_t workers = config.dataplane.workers.size();
+  if (!pairs || *pairs >= workers || !port.positions.count("device")) return;
+  const std::string driver = vdev_driver(port.device);
+  const std::string key = driver == "net_af_xdp" ? "queue_count" : "qpairs";
+  std::string advice = "add " + key + "=" + std::to_string(workers) + " to the device string";
+  if (driver == "net_af_xdp") {
+    advice += " and give interface '" + vdev_interface(port.device) + "' that many queues (ethtool -L, or numrxqueues/numtxqueues for a veth)";
+  }
+  d.error(key_position(port.positions, "device", port.where),
+          "port.device: " + port.device.name + " has " + std::to_string(*pairs) + " queue pair(s) but the " +
+              std::to_string(workers) + " workers of dataplane.workers need one each; " + advice);
+}
+
 void check_ports(const Config& config, bool port_key_written, Diagnostics& d) {
   if (config.ports.empty() && !port_key_written) {
     d.error({1, 1}, "no [[port]] is defined; dplb needs at least one port to serve on");
@@ -103,6 +121,7 @@ void check_ports(const Config& config, bool port_key_written, Diagnostics& d) {
       d.error(port.where, "port: at most " + std::to_string(kMaxPorts) + " ports are supported");
     }
     check_port(port, d);
+    check_port_queues(config, port, d);
     for (std::size_t j = 0; j < i; ++j) {
       const PortConfig& earlier = config.ports[j];
       if (!port.name.empty() && port.name == earlier.name) {
@@ -113,6 +132,10 @@ void check_ports(const Config& config, bool port_key_written, Diagnostics& d) {
       if (!port.device.name.empty() && port.device.name == earlier.device.name) {
         d.error(key_position(port.positions, "device", port.where),
                 "port.device: device '" + port.device.name + "' is already used by port '" + earlier.name + "'");
+      } else if (const std::string iface = vdev_interface(port.device);
+                 !iface.empty() && iface == vdev_interface(earlier.device)) {
+        d.error(key_position(port.positions, "device", port.where),
+                "port.device: interface '" + iface + "' is already used by port '" + earlier.name + "'");
       }
       if (port.positions.count("address") && earlier.positions.count("address") &&
           port.address.overlaps(earlier.address)) {

@@ -1,6 +1,7 @@
 #include "conf/config_sections.h"
 
 #include "conf/mac_address.h"
+#include "conf/vdev_arguments.h"
 
 namespace dplb::conf {
 namespace {
@@ -24,6 +25,7 @@ std::string convert_device(const std::string& text, DeviceName& out) {
   std::string error;
   auto device = parse_device_name(text, &error);
   if (!device) return error;
+  if (std::string bad = check_vdev_arguments(*device); !bad.empty()) return bad;
   out = *device;
   return "";
 }

@@ -36,6 +36,11 @@ void PrintTo(const BrokenConfig& c, std::ostream* os) { *os << c.what; }
 
 std::string with_port(const std::string& before) { return before + kPort; }
 
+// For cases with several workers: the port offers a queue pair to each.
+std::string with_multiqueue_port(const std::string& before) {
+  return before + "[[port]]\nname = \"front\"\ndevice = \"net_af_packet0,iface=front,qpairs=4\"\naddress = \"10.99.1.2/24\"\n";
+}
+
 std::string port_with(const std::string& extra) {
   return std::string(kDataplane) + kPort + extra;  // extra keys land in the port table (lines 10+)
 }
@@ -69,7 +74,7 @@ const std::vector<BrokenConfig>& cases() {
        {"2:11: dataplane.workers: expected an array of integers, got an integer"}},
       {"worker given as a string", with_port("[dataplane]\nworkers = [\"1\"]\n"),
        {"2:12: dataplane.workers: expected an integer in the array, got a string"}},
-      {"control lcore shared with a worker", with_port("[dataplane]\nworkers = [0, 1]\ncontrol_lcore = 1\n"),
+      {"control lcore shared with a worker", with_multiqueue_port("[dataplane]\nworkers = [0, 1]\ncontrol_lcore = 1\n"),
        {"3:17: dataplane.control_lcore: lcore 1 is also in dataplane.workers; the control plane must not share a "
         "core with a poll-mode worker"}},
       {"boolean written as a word", with_port("[dataplane]\nhugepages = \"yes\"\n"),
@@ -118,6 +123,46 @@ const std::vector<BrokenConfig>& cases() {
       {"two ports on one device",
        port_with("[[port]]\nname = \"back\"\ndevice = \"net_af_packet0,iface=back\"\naddress = \"10.99.2.2/24\"\n"),
        {"12:10: port.device: device 'net_af_packet0' is already used by port 'front'"}},
+      {"af_xdp argument misspelt",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_af_xdp0,iface=front,queue_cnt=1\"\n"
+                                 "address = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_xdp0: unknown argument 'queue_cnt'; did you mean 'queue_count'? net_af_xdp "
+        "takes iface, start_queue, queue_count, shared_umem, xdp_prog, busy_budget, force_copy"}},
+      {"af_xdp without an interface",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_af_xdp0,queue_count=1\"\n"
+                                 "address = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_xdp0: net_af_xdp needs iface=<Linux interface>, like net_af_xdp0,iface=eth1"}},
+      {"af_xdp flag not 0 or 1",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_af_xdp0,iface=front,force_copy=yes\"\n"
+                                 "address = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_xdp0: force_copy: 'yes' is not 0 or 1"}},
+      {"af_xdp program that is not there",
+       std::string(kDataplane) +
+           "[[port]]\nname = \"front\"\ndevice = \"net_af_xdp0,iface=front,xdp_prog=/nonexistent/x.o\"\n"
+           "address = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_xdp0: xdp_prog: cannot read '/nonexistent/x.o': No such file or directory"}},
+      {"af_packet argument without a value",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_af_packet0,iface=front,qpairs\"\n"
+                                 "address = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_packet0: argument 'qpairs' is not key=value"}},
+      {"af_packet argument given twice",
+       std::string(kDataplane) + "[[port]]\nname = \"front\"\ndevice = \"net_af_packet0,iface=a,iface=b\"\n"
+                                 "address = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_packet0: argument 'iface' is given twice"}},
+      {"af_xdp with fewer queues than workers",
+       "[dataplane]\nworkers = [1, 2]\ncontrol_lcore = 0\nhugepages = false\nmemory_mb = 256\n"
+       "[[port]]\nname = \"front\"\ndevice = \"net_af_xdp0,iface=front\"\naddress = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_xdp0 has 1 queue pair(s) but the 2 workers of dataplane.workers need one each; "
+        "add queue_count=2 to the device string and give interface 'front' that many queues (ethtool -L, or "
+        "numrxqueues/numtxqueues for a veth)"}},
+      {"af_packet with fewer queues than workers",
+       "[dataplane]\nworkers = [1, 2, 3]\ncontrol_lcore = 0\nhugepages = false\nmemory_mb = 256\n"
+       "[[port]]\nname = \"front\"\ndevice = \"net_af_packet0,iface=front,qpairs=2\"\naddress = \"10.99.1.2/24\"\n",
+       {"8:10: port.device: net_af_packet0 has 2 queue pair(s) but the 3 workers of dataplane.workers need one each; "
+        "add qpairs=3 to the device string"}},
+      {"two ports on one interface",
+       port_with("[[port]]\nname = \"back\"\ndevice = \"net_af_xdp0,iface=front\"\naddress = \"10.99.2.2/24\"\n"),
+       {"12:10: port.device: interface 'front' is already used by port 'front'"}},
       {"overlapping subnets",
        port_with("[[port]]\nname = \"back\"\ndevice = \"net_null0\"\naddress = \"10.99.1.3/16\"\n"),
        {"13:11: port.address: 10.99.1.3/16 overlaps port 'front' (10.99.1.2/24)"}},
@@ -240,7 +285,7 @@ const std::vector<BrokenConfig>& cases() {
       {"local ports reversed", with_port("[tcp]\nlocal_ports = [60999, 32768]\n"),
        {"2:15: tcp.local_ports: the first port 60999 is above the last port 32768"}},
       {"fewer local ports than workers",
-       with_port("[dataplane]\nworkers = [1, 2, 3]\n[tcp]\nlocal_ports = [40000, 40001]\n"),
+       with_multiqueue_port("[dataplane]\nworkers = [1, 2, 3]\n[tcp]\nlocal_ports = [40000, 40001]\n"),
        {"4:15: tcp.local_ports: 40000..40001 holds 2 ports but dataplane.workers lists 3 workers; every worker "
         "needs at least one local port"}},
       {"minimum RTO above maximum RTO", with_port("[tcp]\nmin_rto = \"5s\"\nmax_rto = \"1s\"\n"),

@@ -7,6 +7,7 @@
 #include "conf/did_you_mean.h"
 #include "conf/duration.h"
 #include "conf/ipv4_address.h"
+#include "conf/vdev_arguments.h"
 
 namespace dplb::conf {
 namespace {
@@ -87,6 +88,63 @@ TEST(DeviceName, VirtualDevicesKeepTheirArguments) {
   EXPECT_TRUE(parse_device_name("net_tap0", &error));
   for (const char* bad : {"eth0", "net_af_packet", "net_af_packet0,", "af_packet0,iface=x", "net_a-b0"}) {
     EXPECT_FALSE(parse_device_name(bad, &error)) << bad;
+  }
+}
+
+DeviceName vdev(const char* text) {
+  std::string error;
+  auto d = parse_device_name(text, &error);
+  EXPECT_TRUE(d) << text << ": " << error;
+  return d.value_or(DeviceName{});
+}
+
+TEST(VdevArguments, KernelBackedDevicesNameTheirInterfaceAndQueues) {
+  struct Case {
+    const char* device;
+    std::string driver;
+    std::string interface;
+    std::optional<unsigned> queue_pairs;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"net_af_packet0,iface=front", "net_af_packet", "front", 1},
+           {"net_af_packet1,iface=back,qpairs=2", "net_af_packet", "back", 2},
+           {"net_af_xdp0,iface=front", "net_af_xdp", "front", 1},
+           {"net_af_xdp12,iface=ens1f0,start_queue=2,queue_count=4,busy_budget=0", "net_af_xdp", "ens1f0", 4},
+           {"net_tap0,iface=dtap0", "net_tap", "", std::nullopt},
+           {"net_null0", "net_null", "", std::nullopt},
+       }) {
+    const DeviceName d = vdev(c.device);
+    EXPECT_EQ(vdev_driver(d), c.driver) << c.device;
+    EXPECT_EQ(vdev_interface(d), c.interface) << c.device;
+    EXPECT_EQ(vdev_queue_pairs(d), c.queue_pairs) << c.device;
+    EXPECT_EQ(check_vdev_arguments(d), "") << c.device;
+  }
+  std::string error;
+  EXPECT_EQ(vdev_driver(*parse_device_name("0000:03:00.0", &error)), "");
+  EXPECT_EQ(vdev_queue_pairs(*parse_device_name("0000:03:00.0", &error)), std::nullopt);
+}
+
+TEST(VdevArguments, EachBadArgumentIsNamed) {
+  struct Case {
+    const char* device;
+    const char* error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"net_af_xdp0,iface=front,queue_count=0", "net_af_xdp0: queue_count: '0' is not an integer in 1..1024"},
+           {"net_af_xdp0,iface=front,busy_budget=70000",
+            "net_af_xdp0: busy_budget: '70000' is not an integer in 0..65535"},
+           {"net_af_xdp0,iface=front,start_queue=-1", "net_af_xdp0: start_queue: '-1' is not an integer in 0..1023"},
+           {"net_af_xdp0,iface=an_interface_name_too_long",
+            "net_af_xdp0: iface: must name a Linux interface of 1 to 15 characters"},
+           {"net_af_xdp0,iface=", "net_af_xdp0: iface: must name a Linux interface of 1 to 15 characters"},
+           {"net_af_xdp0,=front", "net_af_xdp0: argument '=front' is not key=value"},
+           {"net_af_packet0,iface=front,qpairs=17", "net_af_packet0: qpairs: '17' is not an integer in 1..16"},
+           {"net_af_packet0,iface=front,qdisc_bypass=2", "net_af_packet0: qdisc_bypass: '2' is not 0 or 1"},
+           {"net_af_packet0,ifac=front",
+            "net_af_packet0: unknown argument 'ifac'; did you mean 'iface'? net_af_packet takes iface, qpairs, "
+            "blocksz, framesz, framecnt, qdisc_bypass"},
+       }) {
+    EXPECT_EQ(check_vdev_arguments(vdev(c.device)), c.error) << c.device;
   }
 }
 
