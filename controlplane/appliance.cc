@@ -15,6 +15,7 @@
 #include "controlplane/control_services.h"
 #include "controlplane/console/control_socket.h"
 #include "controlplane/dpdk_log_bridge.h"
+#include "controlplane/xdp_log_bridge.h"
 #include "controlplane/console/interactive_console.h"
 #include "controlplane/stats/lcore_load.h"
 #include "controlplane/logger.h"
@@ -194,7 +195,7 @@ int run_on_ports(const conf::Config& config, const BootOptions& options) {
   if (error.empty()) error = prepare_vrrp_ports(config, ports);
   if (!error.empty()) {
     log_error(error);
-    dataplane::stop_ports(ports);
+    for (const auto& warning : dataplane::stop_ports(ports)) log_warning(warning);
     return 1;
   }
   // Declared before the pool so that the snapshots outlive every worker reading them.
@@ -204,7 +205,7 @@ int run_on_ports(const conf::Config& config, const BootOptions& options) {
   dataplane::WorkerPool workers(config, ports.ports, ports.pools, &routes, random_secret(), proxy.current());
   proxy.attach(workers);
   const int status = serve(config, options, ports, routes, workers, proxy);
-  dataplane::stop_ports(ports);
+  for (const auto& warning : dataplane::stop_ports(ports)) log_warning(warning);
   return status;
 }
 
@@ -223,6 +224,7 @@ int run_appliance(const conf::Config& config, const BootOptions& options) {
   log_info("EAL arguments: " + joined(eal_argv));
   block_stop_signals();
   route_dpdk_log_to_logger();
+  route_xdp_libraries_log_to_logger();
   std::string error;
   if (!dataplane::init_eal(eal_argv, &error)) return boot_failure(error);
   const int status = run_on_ports(config, options);

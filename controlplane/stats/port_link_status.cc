@@ -4,22 +4,11 @@
 
 #include <rte_ethdev.h>
 
+#include "conf/vdev_arguments.h"
+
 namespace dplb::controlplane {
 
-std::string kernel_interface_of(const dataplane::PortRuntime& port) {
-  if (port.driver != "net_af_packet") return "";
-  // vdev arguments are comma-separated key=value pairs.
-  const std::string& args = port.config.device.args;
-  std::size_t at = 0;
-  while (at <= args.size()) {
-    std::size_t end = args.find(',', at);
-    if (end == std::string::npos) end = args.size();
-    const std::string item = args.substr(at, end - at);
-    if (item.rfind("iface=", 0) == 0) return item.substr(6);
-    at = end + 1;
-  }
-  return "";
-}
+std::string kernel_interface_of(const dataplane::PortRuntime& port) { return conf::vdev_interface(port.config.device); }
 
 PortLinkStatus port_link_status(const dataplane::PortRuntime& port) {
   PortLinkStatus status;

@@ -19,7 +19,7 @@ std::string fixed(double v, int decimals) {
 }
 
 std::string link_text(const dataplane::PortRuntime& port) {
-  // net_af_packet reports "up" whatever its interface does: ask the kernel.
+  // net_af_packet and net_af_xdp report "up" whatever the interface does: ask the kernel.
   if (!kernel_interface_of(port).empty()) {
     const PortLinkStatus status = port_link_status(port);
     return status.up ? "link up  carrier (kernel interface " + kernel_interface_of(port) + ")"

@@ -8,6 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "conf/device_name.h"
+#include "conf/vdev_arguments.h"
+#include "dataplane/port/xdp_attachment.h"
+
 namespace dplb::dataplane {
 namespace {
 
@@ -60,6 +64,39 @@ std::string cpu_set_text(const cpu_set_t& set) {
   return out;
 }
 
+// DPDK's net_af_xdp detaches whatever XDP program its interface has when the
+// port closes, and EAL closes every vdev at cleanup, even after a failed
+// boot. So an interface running someone else's program is refused before EAL
+// starts, or that program would be gone. The default program libxdp loads
+// for AF_XDP sockets (xsk_def_prog) is taken over: that is what a dplb that
+// was killed leaves behind.
+std::string check_af_xdp_interfaces(const conf::Config& config, const std::vector<std::string>& eal_argv) {
+  for (std::size_t i = 0; i + 1 < eal_argv.size(); ++i) {
+    if (eal_argv[i] != "--vdev") continue;
+    std::string error;
+    const auto device = conf::parse_device_name(eal_argv[i + 1], &error);
+    if (!device || conf::vdev_driver(*device) != "net_af_xdp") continue;
+    const std::string iface = conf::vdev_interface(*device);
+    if (iface.empty()) continue;
+    std::string label = device->text;
+    for (const auto& port : config.ports) {
+      if (port.device.name == device->name) label = "port '" + port.name + "' (" + device->text + ")";
+    }
+    const XdpAttachment xdp = query_xdp_attachment(iface);
+    if (!xdp.queried) {
+      return label + ": " + xdp.error + "; net_af_xdp needs an existing kernel interface (iface=)";
+    }
+    if (xdp.program_id == 0) continue;
+    auto args = conf::split_vdev_arguments(device->args, &error);
+    const bool own_program = args && args->get("xdp_prog");
+    if (!own_program && xdp.program_name == "xsk_def_prog") continue;
+    return label + ": interface '" + iface + "' already runs " + describe(xdp) +
+           ", which net_af_xdp would replace and then remove; dplb leaves it alone and does not start. "
+           "Remove it first if nothing needs it (ip link set dev " + iface + " xdp off)";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string check_eal_preconditions(const conf::Config& config, const std::vector<std::string>& eal_argv) {
@@ -85,7 +122,7 @@ std::string check_eal_preconditions(const conf::Config& config, const std::vecto
     return "no free hugepages on this host; reserve some (for example: echo 512 > "
            "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages) or set dataplane.hugepages = false";
   }
-  return "";
+  return check_af_xdp_interfaces(config, eal_argv);
 }
 
 bool init_eal(std::vector<std::string>& eal_argv, std::string* error) {

@@ -1,13 +1,18 @@
 #include "dataplane/port/port_setup.h"
 
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "conf/vdev_arguments.h"
 #include "dataplane/port/flow_steering.h"
+#include "dataplane/port/mbuf_pools.h"
+#include "dataplane/port/xdp_attachment.h"
 
 #include <rte_flow.h>
+#include <rte_mempool.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,12 +22,32 @@ namespace {
 
 std::string port_label(const conf::PortConfig& p) { return "port '" + p.name + "' (" + p.device.text + ")"; }
 
+bool is_af_xdp(const conf::PortConfig& p) { return conf::vdev_driver(p.device) == "net_af_xdp"; }
+
+// DPDK 22.11's net_af_xdp fills each queue's fill ring with this many mbufs
+// from the queue's pool when the queue is set up (ETH_AF_XDP_DFLT_NUM_DESCS),
+// on top of what its RX ring holds.
+constexpr uint32_t kAfXdpFillRing = 2048;
+
 bool create_pools(const conf::Config& config, PortSetup& setup) {
   uint32_t rx = 0;
   uint32_t tx = 0;
+  bool af_xdp = false;
   for (const auto& p : config.ports) {
-    rx = std::max(rx, p.rx_descriptors);
+    rx = std::max(rx, p.rx_descriptors + (is_af_xdp(p) ? kAfXdpFillRing : 0));
     tx = std::max(tx, p.tx_descriptors);
+    af_xdp = af_xdp || is_af_xdp(p);
+  }
+  bool pci = false;
+  for (const auto& p : config.ports) pci = pci || p.device.kind == conf::DeviceName::Kind::pci;
+  if (af_xdp && pci && rte_eal_iova_mode() == RTE_IOVA_PA) {
+    // The packed pool net_af_xdp needs (create_pool) may put an mbuf across
+    // two pages that are not contiguous in physical memory, which a NIC's DMA
+    // would get wrong; with an IOMMU (IOVA = VA) any virtual range is fine.
+    setup.error = "net_af_xdp and PCI ports share each worker's mbuf pool, which net_af_xdp needs packed across "
+                  "page boundaries; run EAL with IOVA as VA (vfio-pci with an IOMMU, eal_args = [\"--iova-mode=va\"]) "
+                  "or do not mix net_af_xdp with PCI ports";
+    return false;
   }
   const auto& workers = config.dataplane.workers;
   MbufPoolPlan plan = plan_mbuf_pools(config.dataplane.memory_mb, static_cast<uint32_t>(workers.size()),
@@ -33,15 +58,19 @@ bool create_pools(const conf::Config& config, PortSetup& setup) {
   }
   for (std::size_t w = 0; w < workers.size(); ++w) {
     std::string name = "mbufs_w" + std::to_string(w);
-    rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), plan.mbufs_per_worker, plan.cache_size, 0,
-                                                static_cast<uint16_t>(plan.data_room),
-                                                static_cast<int>(rte_lcore_to_socket_id(workers[w])));
+    rte_mempool* pool = create_mbuf_pool(name, plan, static_cast<int>(rte_lcore_to_socket_id(workers[w])), af_xdp);
     if (pool == nullptr) {
       setup.error = "cannot allocate " + std::to_string(plan.mbufs_per_worker) + " mbufs for worker " +
                     std::to_string(w) + ": " + rte_strerror(rte_errno) + "; raise dataplane.memory_mb";
       return false;
     }
     setup.pools.push_back(pool);
+    if (af_xdp) {
+      if (std::string e = check_af_xdp_umem_layout(pool); !e.empty()) {
+        setup.error = "the mbuf pool of worker " + std::to_string(w) + " " + e;
+        return false;
+      }
+    }
   }
   setup.notes.push_back("mbuf pools: " + std::to_string(workers.size()) + " x " +
                         std::to_string(plan.mbufs_per_worker) + " mbufs of " + std::to_string(plan.data_room) +
@@ -54,6 +83,10 @@ bool find_device(const conf::PortConfig& p, uint16_t* ethdev, std::string* error
   if (p.device.kind == conf::DeviceName::Kind::pci) {
     *error = port_label(p) + ": no DPDK port for PCI device " + p.device.name +
              "; bind it to vfio-pci (dpdk-devbind.py -b vfio-pci " + p.device.name + ") and check that a driver supports it";
+  } else if (is_af_xdp(p)) {
+    *error = port_label(p) + ": virtual device " + p.device.name +
+             " did not start; see the net_af_xdp lines above (does interface '" + conf::vdev_interface(p.device) +
+             "' exist, and does it have queues start_queue..start_queue+queue_count-1?)";
   } else {
     *error = port_label(p) + ": virtual device " + p.device.name +
              " did not start; check its arguments (for net_af_packet: does the interface exist and is it up?)";
@@ -109,6 +142,19 @@ std::string set_port_mtu(const PortRuntime& rt, const rte_eth_dev_info& info) {
          " (device mtu range " + std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu) + ")";
 }
 
+// Why an AF_XDP socket could not be made, as far as the kernel tells.
+std::string af_xdp_socket_advice(const conf::PortConfig& p) {
+  const std::string iface = conf::vdev_interface(p.device);
+  const XdpAttachment xdp = query_xdp_attachment(iface);
+  if (xdp.queried && xdp.program_id != 0) {
+    return "; interface '" + iface + "' has " + describe(xdp) +
+           " that net_af_xdp cannot share (another program, or one a killed dplb left behind): "
+           "remove it with 'ip link set dev " + iface + " xdp off' if nothing else needs it";
+  }
+  return "; see the net_af_xdp lines above: the kernel needs AF_XDP sockets (CONFIG_XDP_SOCKETS) and "
+         "dplb needs CAP_NET_ADMIN, CAP_BPF and locked memory for the UMEM";
+}
+
 // One RX and one TX queue per worker; worker q's RX queue fills from its own pool.
 std::string setup_queues(PortRuntime& rt, const rte_eth_dev_info& info, const rte_eth_conf& conf,
                          const PortSetup& setup) {
@@ -125,7 +171,8 @@ std::string setup_queues(PortRuntime& rt, const rte_eth_dev_info& info, const rt
     if (int rc = rte_eth_rx_queue_setup(rt.ethdev, q, rx_desc, socket < 0 ? SOCKET_ID_ANY : socket, &rxconf,
                                         setup.pools[q]);
         rc != 0) {
-      return port_label(p) + ": RX queue " + std::to_string(q) + " setup failed: " + rte_strerror(-rc);
+      return port_label(p) + ": RX queue " + std::to_string(q) + " setup failed: " + rte_strerror(-rc) +
+             (is_af_xdp(p) ? af_xdp_socket_advice(p) : "");
     }
     rte_eth_txconf txconf = info.default_txconf;
     txconf.offloads = conf.txmode.offloads;
@@ -151,6 +198,8 @@ bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup
     *error = port_label(p) + ": the device has " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
              " queue pair(s) but " + std::to_string(queues) + " workers need one each" +
              (rt.driver == "net_af_packet" ? "; add qpairs=" + std::to_string(queues) + " to the device string"
+              : rt.driver == "net_af_xdp"  ? "; add queue_count=" + std::to_string(queues) +
+                                                " to the device string and give the interface that many queues"
                                            : "; use fewer workers");
     return false;
   }
@@ -185,6 +234,14 @@ bool configure_port(const conf::Config& config, PortRuntime& rt, const PortSetup
 }
 
 std::string on_off(bool hw) { return hw ? "hardware" : "software"; }
+
+std::string af_xdp_note(const PortRuntime& rt) {
+  const std::string iface = conf::vdev_interface(rt.config.device);
+  const XskSockets sockets = count_xsk_sockets();
+  return port_label(rt.config) + ": interface " + iface + " runs " + describe(query_xdp_attachment(iface)) +
+         "; this process holds " + std::to_string(sockets.total) + " AF_XDP socket(s), " +
+         std::to_string(sockets.zero_copy) + " in zero-copy mode (the rest copy each frame in the kernel)";
+}
 
 }  // namespace
 
@@ -264,11 +321,13 @@ PortSetup setup_ports(const conf::Config& config) {
                           ", checksums rx ipv4 " + on_off(rt.rx_ipv4_checksum) + " tcp " +
                           on_off(rt.rx_tcp_checksum) + ", tx ipv4 " + on_off(rt.tx_ipv4_checksum) + " tcp " +
                           on_off(rt.tx_tcp_checksum));
+    if (is_af_xdp(rt.config)) setup.notes.push_back(af_xdp_note(rt));
   }
   return setup;
 }
 
-void stop_ports(PortSetup& setup) {
+std::vector<std::string> stop_ports(PortSetup& setup) {
+  std::vector<std::string> warnings;
   for (auto& rt : setup.ports) {
     if (rt.steering == "rte_flow") {
       rte_flow_error error{};
@@ -277,9 +336,20 @@ void stop_ports(PortSetup& setup) {
     if (rt.started) rte_eth_dev_stop(rt.ethdev);
     rte_eth_dev_close(rt.ethdev);
     rt.started = false;
+    // net_af_xdp detaches its program on close; say so if one is left, as
+    // the next start could not attach its own.
+    if (is_af_xdp(rt.config)) {
+      const std::string iface = conf::vdev_interface(rt.config.device);
+      const XdpAttachment xdp = query_xdp_attachment(iface);
+      if (xdp.queried && xdp.program_id != 0) {
+        warnings.push_back(port_label(rt.config) + ": interface " + iface + " still has " + describe(xdp) +
+                           " after the port closed; remove it with 'ip link set dev " + iface + " xdp off'");
+      }
+    }
   }
   for (rte_mempool* pool : setup.pools) rte_mempool_free(pool);
   setup.pools.clear();
+  return warnings;
 }
 
 }  // namespace dplb::dataplane

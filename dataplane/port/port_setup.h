@@ -46,7 +46,9 @@ struct PortSetup {
 // with one RX/TX queue pair per worker.
 PortSetup setup_ports(const conf::Config& config);
 
-void stop_ports(PortSetup& setup);
+// Stops and closes every port and frees the pools. Returns warnings for the
+// log, e.g. an XDP program a net_af_xdp port left on its interface.
+std::vector<std::string> stop_ports(PortSetup& setup);
 
 std::string format_mac(const MacAddress& mac);
 

@@ -45,6 +45,13 @@ address = "10.99.2.2/24"
 class MulticoreTest(h.LabTestCase):
     servers = 1
 
+    def setUp(self):
+        if h.PORT_DRIVER == "af_xdp":
+            # DPDK 22.11's net_af_xdp takes the interface's queue count from ETHTOOL_GCHANNELS'
+            # combined channels; a veth reports only separate rx/tx counts, which the driver
+            # reads as one queue, so queue_count=2 cannot be had on the lab's veths.
+            self.skipTest("net_af_xdp gets one queue from a veth (no combined channels)")
+
     def write_config(self, tag, front_device=None, dataplane_extra="", extra=""):
         path = os.path.join(self.tmp, f"{tag}.toml")
         with open(path, "w") as f:

@@ -124,7 +124,7 @@ class Dplb:
         self.sock = os.path.join(case.tmp, f"lb{i}-{tag}.sock")
         self.conf = os.path.join(case.tmp, f"lb{i}-{tag}.toml")
         with open(self.conf, "w") as f:
-            f.write(conf_text.replace("@SOCKET@", self.sock))
+            f.write(h.for_port_driver(conf_text.replace("@SOCKET@", self.sock)))
         self.out_path = os.path.join(case.tmp, f"lb{i}-{tag}.log")
         self.out = open(self.out_path, "w")
         self.proc = case.lab.popen(f"lb{i}", h.DPLB, "-c", self.conf, stdin=subprocess.DEVNULL,
@@ -347,11 +347,12 @@ class VrrpTest(unittest.TestCase):
     def test_use_vmac_on_af_packet_is_a_boot_error(self):
         path = os.path.join(self.tmp, "vmac.toml")
         with open(path, "w") as f:
-            f.write(dplb_config(1, os.path.join(self.tmp, "vmac.sock"), "MASTER", 101, extra_vrrp="use_vmac = true"))
+            f.write(h.for_port_driver(dplb_config(1, os.path.join(self.tmp, "vmac.sock"), "MASTER", 101,
+                                                  extra_vrrp="use_vmac = true")))
         res = self.lab.run("lb1", h.DPLB, "-c", path, check=False, timeout=60)
         self.assertNotEqual(res.returncode, 0)
         self.assertRegex(res.stdout + res.stderr,
-                         r"port 'front' \(net_af_packet0[^)]*\): cannot add the virtual MAC 00:00:5e:00:01:65 for "
+                         r"port 'front' \(net_af_(packet|xdp)0[^)]*\): cannot add the virtual MAC 00:00:5e:00:01:65 for "
                          r"\[\[vrrp\]\] VI_1: .*; set use_vmac = false")
 
     def test_master_killed_then_back_preempts(self):
