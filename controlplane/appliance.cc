@@ -189,6 +189,7 @@ int serve(const conf::Config& config, const BootOptions& options, const dataplan
 int run_on_ports(const conf::Config& config, const BootOptions& options) {
   dataplane::PortSetup ports = dataplane::setup_ports(config);
   for (const auto& note : ports.notes) log_info(note);
+  for (const auto& warning : ports.warnings) log_warning(warning);
   dataplane::RouteTable routes;
   std::string error = ports.error;
   if (error.empty()) error = routes.build(config, SOCKET_ID_ANY);

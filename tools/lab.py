@@ -332,6 +332,15 @@ class Lab:
         self._add_ns(name, ipv6=False)
         self._plug(name, "front", f"lb{i}-front", "br-front", lb_mac(i, FRONT_SEG))
         self._plug(name, "back", f"lb{i}-back", "br-back", lb_mac(i, BACK_SEG))
+        # VLAN tags in the frame, as a switch port delivers them to a NIC that does not
+        # strip them: the kernel untags 802.1Q frames into skb metadata at the bridge, and a
+        # veth hands them on that way unless its TX VLAN offload is off. net_af_packet reads
+        # such metadata back; XDP (net_af_xdp) sees only the bytes.
+        if shutil.which("ethtool"):
+            for ifname in (f"lb{i}-front", f"lb{i}-back"):
+                self.run("sw", "ethtool", "-K", ifname, "txvlan", "off", check=False)
+            for ifname in ("front", "back"):
+                self.run(name, "ethtool", "-K", ifname, "rxvlan", "off", check=False)
 
     # optional helpers for kernel-stack load balancers (HAProxy + keepalived) and link faults;
     # nothing above calls them, so the lab itself stays as described at the top

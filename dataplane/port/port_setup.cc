@@ -321,7 +321,16 @@ PortSetup setup_ports(const conf::Config& config) {
                           ", checksums rx ipv4 " + on_off(rt.rx_ipv4_checksum) + " tcp " +
                           on_off(rt.rx_tcp_checksum) + ", tx ipv4 " + on_off(rt.tx_ipv4_checksum) + " tcp " +
                           on_off(rt.tx_tcp_checksum));
-    if (is_af_xdp(rt.config)) setup.notes.push_back(af_xdp_note(rt));
+    if (is_af_xdp(rt.config)) {
+      setup.notes.push_back(af_xdp_note(rt));
+      const std::string iface = conf::vdev_interface(rt.config.device);
+      if (rx_vlan_offload(iface).value_or(false)) {
+        setup.warnings.push_back(port_label(rt.config) + ": interface " + iface +
+                                 " strips VLAN tags on receive (rx-vlan-offload on), and XDP does not see them: "
+                                 "tagged frames reach dplb as untagged ones; turn it off (ethtool -K " + iface +
+                                 " rxvlan off)");
+      }
+    }
   }
   return setup;
 }

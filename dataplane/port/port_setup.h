@@ -39,6 +39,7 @@ struct PortSetup {
   std::vector<PortRuntime> ports;
   std::vector<rte_mempool*> pools;  // one per worker, in worker order
   std::vector<std::string> notes;   // what the devices support and what was chosen, for the log
+  std::vector<std::string> warnings;  // what works but not as an operator would expect, for the log
   std::string error;                // one line saying what failed and what to do
 };
 

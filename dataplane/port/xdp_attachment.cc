@@ -3,9 +3,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/if_xdp.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,6 +70,20 @@ std::string describe(const XdpAttachment& a) {
   if (a.program_id == 0) return "no XDP program";
   return "XDP program " + std::to_string(a.program_id) + (a.program_name.empty() ? "" : " (" + a.program_name + ")") +
          (a.mode.empty() ? "" : ", " + a.mode + " mode");
+}
+
+std::optional<bool> rx_vlan_offload(const std::string& interface) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  ethtool_value value{};
+  value.cmd = ETHTOOL_GFLAGS;
+  ifreq request{};
+  std::strncpy(request.ifr_name, interface.c_str(), IFNAMSIZ - 1);
+  request.ifr_data = reinterpret_cast<char*>(&value);
+  const int rc = ::ioctl(fd, SIOCETHTOOL, &request);
+  ::close(fd);
+  if (rc != 0) return std::nullopt;
+  return (value.data & ETH_FLAG_RXVLAN) != 0;
 }
 
 XskSockets count_xsk_sockets() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace dplb::dataplane {
@@ -20,6 +21,12 @@ XdpAttachment query_xdp_attachment(const std::string& interface);
 
 // "program 42 (xdp_dispatcher), native mode" or "no XDP program".
 std::string describe(const XdpAttachment& attachment);
+
+// Whether the interface strips VLAN tags into packet metadata on receive
+// (ethtool's rx-vlan-offload). XDP sees only the frame's bytes, so under
+// net_af_xdp such a tag is lost and a tagged frame looks untagged.
+// nullopt when the kernel does not say.
+std::optional<bool> rx_vlan_offload(const std::string& interface);
 
 // The AF_XDP sockets this process holds and how many of them run zero-copy
 // (the kernel driver DMAs into the mbufs) rather than copy mode.
