@@ -296,8 +296,10 @@ MulticastJoin join_multicast(const PortRuntime& port, const MacAddress& group) {
   }
   join.note = label + ": the device has neither a multicast filter nor all-multicast (" + rte_strerror(-all) +
               "); frames for the group arrive only if the device gets them anyway" +
-              (port.driver == "net_af_packet"
-                   ? " (net_af_packet: it receives what its kernel interface does; a veth filters nothing)"
+              (port.driver == "net_af_packet" || port.driver == "net_af_xdp"
+                   ? " (" + port.driver +
+                         ": it receives what its kernel interface accepts; a veth filters nothing, a NIC may "
+                         "need 'ip link set dev " + conf::vdev_interface(port.config.device) + " allmulticast on')"
                    : "");
   return join;
 }
