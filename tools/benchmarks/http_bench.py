@@ -122,12 +122,12 @@ max_connections = {max_connections}
 
 [[port]]
 name = "front"
-device = "net_af_packet0,iface=front"
+device = "{front_device}"
 address = "{vip}/24"
 
 [[port]]
 name = "back"
-device = "net_af_packet1,iface=back"
+device = "{back_device}"
 address = "{back}/24"
 
 [[frontend]]
@@ -515,6 +515,8 @@ class Bench:
                                            else f'["{VIP}:80"]'),
                                     tls_table=(f'\n[frontend.tls]\ncertificates = ["{self.pem}"]\n' if self.pem else ""),
                                     max_connections=self.args.max_connections,
+                                    front_device=f"net_{self.args.port_driver}0,iface=front{self.args.device_args}",
+                                    back_device=f"net_{self.args.port_driver}1,iface=back{self.args.device_args}",
                                     time_wait=(f'time_wait = "{self.args.dplb_time_wait}"\n'
                                                if self.args.dplb_time_wait else "")))
         res = labmod.sh(self.args.dplb, "-c", cfg, "--check", check=False)
@@ -526,6 +528,26 @@ class Bench:
             raise BenchError(f"dplb does not proxy {URL} within {self.args.dplb_wait} s (is the "
                              f"proxy wired into the appliance yet?)\n" + self.output("dplb"))
         self.dplb_sock = sock
+        if self.args.port_driver == "af_xdp":
+            self.pin_xdp_napi()
+
+    def pin_xdp_napi(self):
+        """With an XDP program on lb1's veths, a frame sent to them is handed to the XDP
+        program (and copied into dplb's UMEM) by the veth's NAPI poll, which runs on the
+        sender's CPU, before RPS could move it: CPU 0 would not be charged dplb's receive
+        work. Threaded NAPI runs that poll in a kthread per veth queue, pinned to CPU 0."""
+        for ifname in ("front", "back"):
+            self.lab.run("lb1", "sh", "-c", f"echo 1 > /sys/class/net/{ifname}/threaded")
+        time.sleep(0.2)
+        pinned = []
+        out = labmod.sh("ps", "-eo", "pid=,comm=").stdout
+        for line in out.splitlines():
+            pid, _, comm = line.strip().partition(" ")
+            if re.match(r"napi/(front|back)-\d+$", comm.strip()):
+                labmod.sh("taskset", "-p", "-c", str(LB_CPU), pid, check=False)
+                pinned.append(comm.strip())
+        if len(pinned) < 2:
+            raise BenchError(f"threaded NAPI: expected a kthread per veth of lb1, found {pinned}")
 
     def dplb_health(self):
         """dplb's own account of trouble during the run: drops, retransmissions, failed
@@ -825,6 +847,10 @@ def main(argv=None):
                          "server connections its pool cannot keep and holds each in TIME_WAIT; "
                          "with one request per client connection that uses up the local ports "
                          "towards each server (28232) within a run")
+    ap.add_argument("--port-driver", choices=["af_packet", "af_xdp"], default="af_packet",
+                    help="DPDK driver of dplb's two ports (net_af_packet or net_af_xdp)")
+    ap.add_argument("--device-args", default="", metavar=",KEY=VALUE...",
+                    help="appended to both device strings, e.g. ,busy_budget=0 for net_af_xdp")
     ap.add_argument("--rps", choices=["on", "off"], default="on",
                     help="receive work on the receiver's CPU (default on; see the module doc)")
     ap.add_argument("--quiet-threshold", type=float, default=15.0,
@@ -878,7 +904,8 @@ def main(argv=None):
             f"{'RSA-2048' if args.tls == 'rsa' else 'ECDSA P-256'} certificate; plain HTTP to the servers")
     log(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency after "
         f"{args.warmup} s of warm-up; load balancer on CPU {LB_CPU}, nginx x3 and wrk on CPU "
-        f"{PEER_CPU}; RPS {'on' if args.rps else 'off'}; dplb idle_sleep_us "
+        f"{PEER_CPU}; RPS {'on' if args.rps else 'off'}; dplb on net_{args.port_driver}{args.device_args}"
+        f"{' (threaded NAPI of lb1 veths on CPU 0)' if args.port_driver == 'af_xdp' else ''}; dplb idle_sleep_us "
         f"{args.idle_sleep_us}, idle_sleep_max_us {args.idle_sleep_max_us}, time_wait {args.dplb_time_wait or 'default'}; a fresh load "
         f"balancer for every run")
     log("columns: latency from wrk --latency; cpu0% = CPU 0 busy over the run and us/req = CPU 0 "
