@@ -682,25 +682,33 @@ sys.stdin.read()
         if self.args.verbose:
             print(out)
 
+    def load_command(self, mode, seconds):
+        """wrk for the closed-loop modes; rate_client for "ka@RATE" (keep-alive, RATE
+        requests/s, open loop: latency from when each request was due)."""
+        a = self.args
+        if "@" in mode:
+            rate = mode.split("@", 1)[1]
+            return ["taskset", "-c", str(PEER_CPU), a.rate_client, VIP, "80", "/", rate,
+                    str(a.connections), str(seconds)]
+        return wrk_command(seconds, a.connections, a.threads, mode == "close", self.url)
+
     def measure_once(self, lb, mode):
         a = self.args
-        close = mode == "close"
         pid = self.lb_proc.pid
         # Warm-up: connections, pools, caches; not measured.
-        self.lab.run("client", *wrk_command(a.warmup, a.connections, a.threads, close, self.url),
-                     check=False, timeout=a.warmup + 30)
+        self.lab.run("client", *self.load_command(mode, a.warmup), check=False, timeout=a.warmup + 30)
         time.sleep(1.0)  # let the warm-up's closing connections settle
         foreign = wait_quiet(pid, self.peer_pids, a.quiet_threshold, a.wait_quiet)
         perf = self.start_perf(lb, mode)
         offsets = self.nginx_offsets()
         exclude = self.peer_pids + ([perf[0].pid] if perf else [])
         before = CpuSample(pid, exclude)
-        res = self.lab.run("client", *wrk_command(a.duration, a.connections, a.threads, close, self.url),
-                           check=False, timeout=a.duration + 60)
+        res = self.lab.run("client", *self.load_command(mode, a.duration), check=False, timeout=a.duration + 60)
         after = CpuSample(pid, exclude)
         self.finish_perf(perf)
         if res.returncode != 0 or "requests in" not in res.stdout:
-            raise BenchError(f"wrk failed against {lb}: {res.stdout}{res.stderr}")
+            raise BenchError(f"{'rate_client' if '@' in mode else 'wrk'} failed against {lb}: "
+                             f"{res.stdout}{res.stderr}")
         w = parse_wrk(res.stdout)
         d = CpuDelta(before, after)
         n = max(w["requests"], 1)
@@ -811,7 +819,7 @@ sys.stdin.read()
         for lb, mode, f in self.results:
             self.print_row(lb, mode, f)
         by = {(lb, mode): f for lb, mode, f in self.results}
-        for mode in ("keepalive", "close"):
+        for mode in dict.fromkeys(mode for _, mode, _ in self.results):
             h, d = by.get(("haproxy", mode)), by.get(("dplb", mode))
             if h and d and h["cpu_us"] > 0 and h["wall_us"] > 0 and h["proc_us"] > 0:
                 print(f"ratio {mode}: dplb/haproxy CPU 0 per request = "
@@ -849,6 +857,11 @@ def main(argv=None):
                          "towards each server (28232) within a run")
     ap.add_argument("--port-driver", choices=["af_packet", "af_xdp"], default="af_packet",
                     help="DPDK driver of dplb's two ports (net_af_packet or net_af_xdp)")
+    ap.add_argument("--rates", default="", metavar="R1,R2,...",
+                    help="also keep-alive at these fixed request rates (open loop, tools/benchmarks/"
+                         "rate_client), e.g. 1000,10000: latency and CPU at a given load")
+    ap.add_argument("--rate-client", default="",
+                    help="the rate_client binary (default: next to --dplb, tools/benchmarks/rate_client)")
     ap.add_argument("--device-args", default="", metavar=",KEY=VALUE...",
                     help="appended to both device strings, e.g. ,busy_budget=0 for net_af_xdp")
     ap.add_argument("--rps", choices=["on", "off"], default="on",
@@ -892,6 +905,17 @@ def main(argv=None):
             return 1
     lbs = [args.only] if args.only else ["haproxy", "dplb"]
     modes = [args.mode] if args.mode else ["keepalive", "close"]
+    if args.rates:
+        if args.tls != "off":
+            print("tools/bench http: --rates speaks plain HTTP only", file=sys.stderr)
+            return 2
+        args.rate_client = args.rate_client or os.path.join(os.path.dirname(os.path.abspath(args.dplb)),
+                                                            "tools", "benchmarks", "rate_client")
+        if not os.access(args.rate_client, os.X_OK):
+            print(f"tools/bench http: {args.rate_client} missing (ninja -C build/release "
+                  "tools/benchmarks/rate_client)", file=sys.stderr)
+            return 1
+        modes += [f"ka@{int(r)}" for r in args.rates.split(",") if r.strip()]
 
     with open("/proc/cpuinfo") as f:
         model = re.search(r"model name\s*:\s*(.*)", f.read())
