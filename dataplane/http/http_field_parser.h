@@ -14,8 +14,20 @@
 
 namespace dplb::dataplane::http_internal {
 
-// RFC 9110 5.6.2: tchar.
-bool is_tchar(unsigned char c);
+// RFC 9110 5.6.2: tchar. A table, as it runs for every byte of every field name.
+struct TcharTable {
+  bool is[256] = {};
+  constexpr TcharTable() {
+    for (int c = '0'; c <= '9'; ++c) is[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
+    for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'}) {
+      is[static_cast<unsigned char>(c)] = true;
+    }
+  }
+};
+inline constexpr TcharTable kTchar{};
+inline bool is_tchar(unsigned char c) { return kTchar.is[c]; }
 bool is_token(std::string_view s);
 // field-vchar, SP and HTAB (RFC 9110 5.5); obs-text is accepted as opaque.
 bool valid_field_value(std::string_view s);

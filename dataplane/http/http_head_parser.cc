@@ -65,18 +65,6 @@ const char* check_target(std::string_view method, std::string_view target, std::
 
 }  // namespace
 
-bool http_token_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 HttpParseResult parse_request_head(std::string_view bytes, const HttpLimits& limits, HttpRequestHead* out) {
   *out = HttpRequestHead{};
   std::size_t pos = 0;

@@ -1,5 +1,7 @@
 #include "dataplane/http/http_head_writer.h"
 
+#include <array>
+
 #include <cstring>
 #include <string_view>
 
@@ -69,14 +71,48 @@ bool must_keep(std::string_view name) {
          http_token_equal(name, "host");
 }
 
-bool hop_by_hop(std::string_view name, const HttpHeaderField* fields, std::size_t count, bool upgrade) {
+// The options of a head's Connection fields, gathered once per head: asking
+// named_in_connection for every field scanned every field again.
+class ConnectionOptions {
+ public:
+  ConnectionOptions(const HttpHeaderField* fields, std::size_t count) : fields_(fields), count_(count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!http_token_equal(fields[i].name, "connection")) continue;
+      http_internal::for_each_element(fields[i].value, [&](std::string_view option) {
+        if (size_ < kMax) {
+          options_[size_++] = option;
+        } else {
+          overflow_ = true;
+        }
+        return true;
+      });
+    }
+  }
+  bool names(std::string_view name) const {
+    if (overflow_) return named_in_connection(fields_, count_, name);
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (http_token_equal(options_[i], name)) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::size_t kMax = 16;
+  const HttpHeaderField* fields_;
+  std::size_t count_;
+  std::array<std::string_view, kMax> options_{};
+  std::size_t size_ = 0;
+  bool overflow_ = false;  // more options than kMax: ask the fields themselves
+};
+
+bool hop_by_hop(std::string_view name, const ConnectionOptions& options, bool upgrade) {
   if (http_token_equal(name, "connection") || http_token_equal(name, "keep-alive") ||
       http_token_equal(name, "proxy-connection") || http_token_equal(name, "te")) {
     return true;
   }
   if (http_token_equal(name, "upgrade")) return !upgrade;
   if (must_keep(name)) return false;
-  return named_in_connection(fields, count, name);
+  return options.names(name);
 }
 
 void put_version(HeadOut& out, uint8_t minor) { out.put(minor == 0 ? "HTTP/1.0" : "HTTP/1.1"); }
@@ -93,9 +129,10 @@ std::size_t write_request_head(const HttpRequestHead& head, const RequestRewrite
   put_version(w, head.version_minor);
   w.put("\r\n");
   const HttpHeaderField* fields = head.fields.data();
+  const ConnectionOptions options(fields, head.field_count);
   for (std::size_t i = 0; i < head.field_count; ++i) {
     const HttpHeaderField& f = fields[i];
-    if (hop_by_hop(f.name, fields, head.field_count, head.upgrade)) continue;
+    if (hop_by_hop(f.name, options, head.upgrade)) continue;
     // These describe dplb's own frontend; a client must not get to choose them.
     if (rewrite.forwardfor &&
         (http_token_equal(f.name, "x-forwarded-proto") || http_token_equal(f.name, "x-forwarded-port"))) {
@@ -142,9 +179,10 @@ std::size_t write_response_head(const HttpResponseHead& head, const ResponseRewr
   w.put(head.reason);
   w.put("\r\n");
   const HttpHeaderField* fields = head.fields.data();
+  const ConnectionOptions options(fields, head.field_count);
   for (std::size_t i = 0; i < head.field_count; ++i) {
     const HttpHeaderField& f = fields[i];
-    if (hop_by_hop(f.name, fields, head.field_count, head.upgrade)) continue;
+    if (hop_by_hop(f.name, options, head.upgrade)) continue;
     w.field(f.name, f.value);
   }
   // The client reads persistence from the status line's version, which is

@@ -44,7 +44,18 @@ struct HttpRequestHead {
   std::string_view host;
 };
 
-// Case-insensitive comparison of ASCII tokens.
-bool http_token_equal(std::string_view a, std::string_view b);
+// Case-insensitive comparison of ASCII tokens. Inline: the proxy compares
+// every field name with a few constants, and the length test settles most.
+inline bool http_token_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
 
 }  // namespace dplb::dataplane

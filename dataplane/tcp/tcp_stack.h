@@ -256,6 +256,7 @@ class TcpStack {
   uint32_t challenges_this_second_ = 0;
   unsigned mbuf_low_water_ = 0;
   bool pool_short_ = false;  // sampled by poll()
+  uint64_t pool_sampled_us_ = 0;
 };
 
 }  // namespace dplb::dataplane
