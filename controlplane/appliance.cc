@@ -64,14 +64,14 @@ class LinkWatch {
 };
 
 // The NIC side of VRRP on each port with an instance: the advert group's
-// MAC in the device's multicast filter (a veth under net_af_packet delivers
-// it anyway: only logged), and with use_vmac the virtual router MAC, which
+// MAC in the device's multicast filter (for net_af_packet / net_af_xdp in the
+// kernel interface's list), and with use_vmac the virtual router MAC, which
 // a device that cannot take it makes a boot error.
-std::string prepare_vrrp_ports(const conf::Config& config, const dataplane::PortSetup& ports) {
+std::string prepare_vrrp_ports(const conf::Config& config, dataplane::PortSetup& ports) {
   std::vector<bool> joined(ports.ports.size(), false);
   for (const conf::VrrpConfig& v : config.vrrp) {
     for (std::size_t i = 0; i < ports.ports.size(); ++i) {
-      const auto& port = ports.ports[i];
+      auto& port = ports.ports[i];
       if (port.config.name != v.port) continue;
       if (!joined[i]) {
         joined[i] = true;

@@ -8,6 +8,7 @@
 
 #include "conf/vdev_arguments.h"
 #include "dataplane/port/flow_steering.h"
+#include "dataplane/port/kernel_multicast.h"
 #include "dataplane/port/mbuf_pools.h"
 #include "dataplane/port/xdp_attachment.h"
 
@@ -271,7 +272,7 @@ std::string add_virtual_mac(const PortRuntime& port, const MacAddress& mac, cons
   return "";
 }
 
-MulticastJoin join_multicast(const PortRuntime& port, const MacAddress& group) {
+MulticastJoin join_multicast(PortRuntime& port, const MacAddress& group) {
   MulticastJoin join;
   const std::string label = port_label(port.config) + ": multicast " + format_mac(group);
   rte_ether_addr address;
@@ -292,6 +293,18 @@ MulticastJoin join_multicast(const PortRuntime& port, const MacAddress& group) {
   if (rte_eth_promiscuous_get(port.ethdev) == 1) {
     join.assured = true;
     join.note = label + ": the device is promiscuous";
+    return join;
+  }
+  if (const std::string iface = conf::vdev_interface(port.config.device); !iface.empty()) {
+    const std::string kernel = join_kernel_multicast(iface, group);
+    if (kernel.empty()) {
+      port.kernel_multicast.push_back(group);
+      join.assured = true;
+      join.note = label + " joined on kernel interface " + iface + " (ip maddr show dev " + iface + ")";
+      return join;
+    }
+    join.note = label + ": neither the device (" + rte_strerror(-all) + ") nor kernel interface " + iface + " (" +
+                kernel + ") takes the group; frames for it arrive only if the interface gets them anyway";
     return join;
   }
   join.note = label + ": the device has neither a multicast filter nor all-multicast (" + rte_strerror(-all) +
@@ -347,6 +360,14 @@ std::vector<std::string> stop_ports(PortSetup& setup) {
     if (rt.started) rte_eth_dev_stop(rt.ethdev);
     rte_eth_dev_close(rt.ethdev);
     rt.started = false;
+    for (const MacAddress& group : rt.kernel_multicast) {
+      const std::string iface = conf::vdev_interface(rt.config.device);
+      if (std::string e = leave_kernel_multicast(iface, group); !e.empty()) {
+        warnings.push_back(port_label(rt.config) + ": cannot leave multicast " + format_mac(group) +
+                           " on kernel interface " + iface + ": " + e);
+      }
+    }
+    rt.kernel_multicast.clear();
     // net_af_xdp detaches its program on close; say so if one is left, as
     // the next start could not attach its own.
     if (is_af_xdp(rt.config)) {

@@ -33,6 +33,7 @@ struct PortRuntime {
   bool tx_tcp_checksum = false;
   bool tx_multi_segment = false;
   bool started = false;
+  std::vector<MacAddress> kernel_multicast;  // groups joined on the kernel interface, left at stop
 };
 
 struct PortSetup {
@@ -77,6 +78,6 @@ struct MulticastJoin {
   bool assured = false;
   std::string note;  // what was done, for the log
 };
-MulticastJoin join_multicast(const PortRuntime& port, const MacAddress& group);
+MulticastJoin join_multicast(PortRuntime& port, const MacAddress& group);
 
 }  // namespace dplb::dataplane

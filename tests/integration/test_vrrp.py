@@ -373,8 +373,13 @@ class VrrpTest(unittest.TestCase):
         lb1 = self.dplb(1, "MASTER", 101)
         lb2 = self.dplb(2, "BACKUP", 50)
         self.wait_states({"lb1": (lb1, "MASTER"), "lb2": (lb2, "BACKUP")}, 8, "boot")
+        # The advert group joined on the kernel interface (a NIC under net_af_packet or
+        # net_af_xdp would filter the adverts out otherwise), and left at stop.
+        group = "01:00:5e:00:00:12"
+        self.assertIn(group, self.lab.run("lb1", "ip", "maddr", "show", "dev", "front").stdout, lb1.log())
         start = time.monotonic()
         self.assertEqual(lb1.stop(signal.SIGTERM), 0, lb1.log())
+        self.assertNotIn(group, self.lab.run("lb1", "ip", "maddr", "show", "dev", "front").stdout)
         took = self.wait_states({"lb2": (lb2, "MASTER")}, 3, "lb1 stopped")
         print(f"# lb2 MASTER {time.monotonic() - start:.2f} s after SIGTERM to lb1 (skew time 0.80 s)")
         self.assertIn("Entering STOP STATE", lb1.log())
