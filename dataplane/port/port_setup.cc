@@ -42,7 +42,7 @@ bool create_pools(const conf::Config& config, PortSetup& setup) {
   bool pci = false;
   for (const auto& p : config.ports) pci = pci || p.device.kind == conf::DeviceName::Kind::pci;
   if (af_xdp && pci && rte_eal_iova_mode() == RTE_IOVA_PA) {
-    // The packed pool net_af_xdp needs (create_pool) may put an mbuf across
+    // The packed pool net_af_xdp needs (create_mbuf_pool) may put an mbuf across
     // two pages that are not contiguous in physical memory, which a NIC's DMA
     // would get wrong; with an IOMMU (IOVA = VA) any virtual range is fine.
     setup.error = "net_af_xdp and PCI ports share each worker's mbuf pool, which net_af_xdp needs packed across "
@@ -308,12 +308,7 @@ MulticastJoin join_multicast(PortRuntime& port, const MacAddress& group) {
     return join;
   }
   join.note = label + ": the device has neither a multicast filter nor all-multicast (" + rte_strerror(-all) +
-              "); frames for the group arrive only if the device gets them anyway" +
-              (port.driver == "net_af_packet" || port.driver == "net_af_xdp"
-                   ? " (" + port.driver +
-                         ": it receives what its kernel interface accepts; a veth filters nothing, a NIC may "
-                         "need 'ip link set dev " + conf::vdev_interface(port.config.device) + " allmulticast on')"
-                   : "");
+              "); frames for the group arrive only if the device gets them anyway";
   return join;
 }
 
