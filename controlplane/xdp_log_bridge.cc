@@ -20,20 +20,20 @@ void emit(LogLevel level, const char* tag, const char* format, va_list ap) {
   if (!line.empty()) log(level, std::string(tag) + line);
 }
 
+// Both libraries have three levels, warn, info and debug, in that order.
+// Debug output (every relocation, every map) shows only when dplb logs debug.
+LogLevel ours(int level) { return level == 0 ? LogLevel::warning : level == 1 ? LogLevel::info : LogLevel::debug; }
+
+static_assert(LIBBPF_WARN == 0 && LIBBPF_INFO == 1 && LIBBPF_DEBUG == 2);
+static_assert(LIBXDP_WARN == 0 && LIBXDP_INFO == 1 && LIBXDP_DEBUG == 2);
+
 int from_libbpf(enum libbpf_print_level level, const char* format, va_list ap) {
-  // Debug output (every relocation, every map) only when dplb logs debug.
-  const LogLevel ours = level == LIBBPF_WARN ? LogLevel::warning
-                        : level == LIBBPF_INFO ? LogLevel::info
-                                               : LogLevel::debug;
-  emit(ours, "libbpf: ", format, ap);
+  emit(ours(level), "libbpf: ", format, ap);
   return 0;
 }
 
 int from_libxdp(enum libxdp_print_level level, const char* format, va_list ap) {
-  const LogLevel ours = level == LIBXDP_WARN ? LogLevel::warning
-                        : level == LIBXDP_INFO ? LogLevel::info
-                                               : LogLevel::debug;
-  emit(ours, "libxdp: ", format, ap);
+  emit(ours(level), "libxdp: ", format, ap);
   return 0;
 }
 

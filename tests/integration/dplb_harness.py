@@ -192,6 +192,17 @@ class LabTestCase(unittest.TestCase):
         self.fail(f"control socket {self.sock} did not answer within {READY_TIMEOUT} s\n"
                   + run.output())
 
+    def own_error_line(self, run: DplbRun) -> str:
+        """The one error line dplb itself wrote on stderr, after checking that every
+        stderr line is a dplb log record (DPDK's, libbpf's and libxdp's messages are
+        routed through dplb's logger, tagged)."""
+        lines = [l for l in run.stderr().splitlines() if l.strip()]
+        strays = [l for l in lines if not LOG_RECORD.search(l)]
+        self.assertEqual(strays, [], f"stderr lines outside the log format\n{run.output()}")
+        own_errors = [l for l in lines if OWN_ERROR.search(l)]
+        self.assertEqual(len(own_errors), 1, f"want one dplb error line\n{run.output()}")
+        return own_errors[0]
+
     def assert_exits_cleanly(self, run: DplbRun, why: str) -> None:
         rc = run.wait(EXIT_TIMEOUT)
         if rc is None:

@@ -67,12 +67,7 @@ class AfXdpTest(h.LabTestCase):
         rc = run.wait(h.READY_TIMEOUT)
         self.assertIsNotNone(rc, f"dplb kept running\n{run.output()}")
         self.assertNotEqual(rc, 0, run.output())
-        lines = [l for l in run.stderr().splitlines() if l.strip()]
-        strays = [l for l in lines if not h.LOG_RECORD.search(l)]
-        self.assertEqual(strays, [], f"stderr lines outside the log format\n{run.output()}")
-        own = [l for l in lines if h.OWN_ERROR.search(l)]
-        self.assertEqual(len(own), 1, f"want one dplb error line\n{run.output()}")
-        return own[0], run
+        return self.own_error_line(run), run
 
     # tests
 

@@ -76,15 +76,8 @@ class BootTest(h.LabTestCase):
         rc = run.wait(h.READY_TIMEOUT)
         self.assertIsNotNone(rc, f"dplb kept running with a bad device\n{run.output()}")
         self.assertNotEqual(rc, 0, run.output())
-        # Everything on stderr is a dplb log record (DPDK's own messages are routed through
-        # dplb's logger, tagged "dpdk:"), and dplb itself says what failed in exactly one
-        # error line that names the port.
-        lines = [l for l in run.stderr().splitlines() if l.strip()]
-        strays = [l for l in lines if not h.LOG_RECORD.search(l)]
-        self.assertEqual(strays, [], f"stderr lines outside the log format\n{run.output()}")
-        own_errors = [l for l in lines if h.OWN_ERROR.search(l)]
-        self.assertEqual(len(own_errors), 1, f"want one dplb error line\n{run.output()}")
-        self.assertIn("port 'front'", own_errors[0], run.output())
+        # dplb says what failed in exactly one error line that names the port.
+        self.assertIn("port 'front'", self.own_error_line(run), run.output())
 
     def test_every_command_is_documented(self):
         """Every command `help` lists has its own heading in docs/console.md."""
